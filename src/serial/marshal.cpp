@@ -1,0 +1,28 @@
+// Placeholder until the marshal serializer lands: refuses everything.
+#include "remoto/serial/serializer.hpp"
+
+namespace remoto::serial {
+namespace {
+
+class Placeholder final : public Serializer {
+ public:
+  SerializerId id() const noexcept override { return SerializerId::marshal; }
+  const char* name() const noexcept override { return "marshal"; }
+  std::string encode(const Value&) const override { throw SerializeError("marshal: not built yet"); }
+  Value decode(std::string_view, const Limits&) const override {
+    throw SerializeError("marshal: not built yet");
+  }
+  std::string encode_call(const Call&) const override { throw SerializeError("marshal: not built yet"); }
+  Call decode_call(std::string_view, const Limits&) const override {
+    throw SerializeError("marshal: not built yet");
+  }
+};
+
+}  // namespace
+
+const Serializer& marshal() {
+  static const Placeholder instance;
+  return instance;
+}
+
+}  // namespace remoto::serial
