@@ -17,10 +17,10 @@ class PyroError : public std::runtime_error {
   virtual const char* pyro_class() const noexcept { return "Pyro4.errors.PyroError"; }
 };
 
-#define REMOTO_DEFINE_ERROR(Name, Base)                                       \
-  class Name : public Base {                                                  \
-   public:                                                                    \
-    using Base::Base;                                                         \
+#define REMOTO_DEFINE_ERROR(Name, Base)                                                \
+  class Name : public Base {                                                           \
+   public:                                                                             \
+    using Base::Base;                                                                  \
     const char* pyro_class() const noexcept override { return "Pyro4.errors." #Name; } \
   }
 

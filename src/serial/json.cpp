@@ -12,7 +12,9 @@ class Placeholder final : public Serializer {
   Value decode(std::string_view, const Limits&) const override {
     throw SerializeError("json: not built yet");
   }
-  std::string encode_call(const Call&) const override { throw SerializeError("json: not built yet"); }
+  std::string encode_call(const Call&) const override {
+    throw SerializeError("json: not built yet");
+  }
   Call decode_call(std::string_view, const Limits&) const override {
     throw SerializeError("json: not built yet");
   }

@@ -8,11 +8,15 @@ class Placeholder final : public Serializer {
  public:
   SerializerId id() const noexcept override { return SerializerId::msgpack; }
   const char* name() const noexcept override { return "msgpack"; }
-  std::string encode(const Value&) const override { throw SerializeError("msgpack: not built yet"); }
+  std::string encode(const Value&) const override {
+    throw SerializeError("msgpack: not built yet");
+  }
   Value decode(std::string_view, const Limits&) const override {
     throw SerializeError("msgpack: not built yet");
   }
-  std::string encode_call(const Call&) const override { throw SerializeError("msgpack: not built yet"); }
+  std::string encode_call(const Call&) const override {
+    throw SerializeError("msgpack: not built yet");
+  }
   Call decode_call(std::string_view, const Limits&) const override {
     throw SerializeError("msgpack: not built yet");
   }

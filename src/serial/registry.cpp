@@ -4,11 +4,16 @@ namespace remoto::serial {
 
 const Serializer* find_serializer(SerializerId id) noexcept {
   switch (id) {
-    case SerializerId::serpent: return &serpent();
-    case SerializerId::json: return &json();
-    case SerializerId::marshal: return &marshal();
-    case SerializerId::msgpack: return &msgpack();
-    default: return nullptr;  // pickle, dill, cloudpickle: refused on purpose (code execution)
+    case SerializerId::serpent:
+      return &serpent();
+    case SerializerId::json:
+      return &json();
+    case SerializerId::marshal:
+      return &marshal();
+    case SerializerId::msgpack:
+      return &msgpack();
+    default:
+      return nullptr;  // pickle, dill, cloudpickle: refused on purpose (code execution)
   }
 }
 

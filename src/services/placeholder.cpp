@@ -1,4 +1,6 @@
 // Keeps the services library non-empty until its first source lands.
 namespace remoto::services::detail {
-int placeholder() { return 0; }
+int placeholder() {
+  return 0;
+}
 }  // namespace remoto::services::detail

@@ -25,8 +25,12 @@ std::optional<BigInt> BigInt::parse(std::string_view s) {
   return BigInt(std::move(text));
 }
 
-BigInt BigInt::from_int64(std::int64_t v) { return BigInt(std::to_string(v)); }
-BigInt BigInt::from_uint64(std::uint64_t v) { return BigInt(std::to_string(v)); }
+BigInt BigInt::from_int64(std::int64_t v) {
+  return BigInt(std::to_string(v));
+}
+BigInt BigInt::from_uint64(std::uint64_t v) {
+  return BigInt(std::to_string(v));
+}
 
 std::optional<std::int64_t> BigInt::to_int64() const noexcept {
   std::int64_t v = 0;
@@ -49,7 +53,8 @@ std::vector<std::uint16_t> BigInt::to_digits15() const {
   if (negative()) mag.remove_prefix(1);
   std::vector<std::uint32_t> limbs;
   std::size_t head = mag.size() % 4;
-  if (head) limbs.push_back(static_cast<std::uint32_t>(std::stoul(std::string(mag.substr(0, head)))));
+  if (head)
+    limbs.push_back(static_cast<std::uint32_t>(std::stoul(std::string(mag.substr(0, head)))));
   for (std::size_t i = head; i < mag.size(); i += 4)
     limbs.push_back(static_cast<std::uint32_t>(std::stoul(std::string(mag.substr(i, 4)))));
   std::vector<std::uint16_t> out;
@@ -95,6 +100,8 @@ BigInt BigInt::from_digits15(bool negative, std::span<const std::uint16_t> digit
   return BigInt(std::move(text));
 }
 
-double BigInt::to_double() const noexcept { return std::strtod(text_.c_str(), nullptr); }
+double BigInt::to_double() const noexcept {
+  return std::strtod(text_.c_str(), nullptr);
+}
 
 }  // namespace remoto

@@ -67,7 +67,8 @@ std::size_t find_invalid(std::string_view s, bool allow_surrogates) {
 
 std::size_t find_surrogate(std::string_view s) {
   for (std::size_t i = 0; i + 1 < s.size(); ++i) {
-    if (static_cast<unsigned char>(s[i]) == 0xED && (static_cast<unsigned char>(s[i + 1]) & 0xE0) == 0xA0)
+    if (static_cast<unsigned char>(s[i]) == 0xED &&
+        (static_cast<unsigned char>(s[i + 1]) & 0xE0) == 0xA0)
       return i;
   }
   return std::string_view::npos;

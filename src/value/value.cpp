@@ -9,17 +9,28 @@ namespace remoto {
 
 const char* type_name(Type type) noexcept {
   switch (type) {
-    case Type::none: return "NoneType";
-    case Type::boolean: return "bool";
-    case Type::integer: return "int";
-    case Type::real: return "float";
-    case Type::complex: return "complex";
-    case Type::str: return "str";
-    case Type::bytes: return "bytes";
-    case Type::list: return "list";
-    case Type::tuple: return "tuple";
-    case Type::dict: return "dict";
-    case Type::set: return "set";
+    case Type::none:
+      return "NoneType";
+    case Type::boolean:
+      return "bool";
+    case Type::integer:
+      return "int";
+    case Type::real:
+      return "float";
+    case Type::complex:
+      return "complex";
+    case Type::str:
+      return "str";
+    case Type::bytes:
+      return "bytes";
+    case Type::list:
+      return "list";
+    case Type::tuple:
+      return "tuple";
+    case Type::dict:
+      return "dict";
+    case Type::set:
+      return "set";
   }
   return "?";
 }
@@ -37,7 +48,9 @@ std::uint64_t float_bits(double d) noexcept {
   return std::bit_cast<std::uint64_t>(d);
 }
 
-bool same_float(double a, double b) noexcept { return float_bits(a) == float_bits(b); }
+bool same_float(double a, double b) noexcept {
+  return float_bits(a) == float_bits(b);
+}
 
 struct ValueHash {
   std::size_t operator()(const Value& v) const noexcept { return v.hash(); }
@@ -64,7 +77,9 @@ Dict& Dict::operator=(const Dict& other) {
   return *this;
 }
 Dict::~Dict() = default;
-void Dict::IndexDeleter::operator()(Index* index) const noexcept { delete index; }
+void Dict::IndexDeleter::operator()(Index* index) const noexcept {
+  delete index;
+}
 Dict::Dict(Dict&&) noexcept = default;
 Dict& Dict::operator=(Dict&&) noexcept = default;
 
@@ -136,7 +151,9 @@ Set& Set::operator=(const Set& other) {
   return *this;
 }
 Set::~Set() = default;
-void Set::IndexDeleter::operator()(Index* index) const noexcept { delete index; }
+void Set::IndexDeleter::operator()(Index* index) const noexcept {
+  delete index;
+}
 Set::Set(Set&&) noexcept = default;
 Set& Set::operator=(Set&&) noexcept = default;
 
@@ -157,7 +174,9 @@ std::ptrdiff_t Set::position(const Value& item) const {
   return -1;
 }
 
-bool Set::contains(const Value& item) const { return position(item) >= 0; }
+bool Set::contains(const Value& item) const {
+  return position(item) >= 0;
+}
 
 bool Set::insert(Value item) {
   if (position(item) >= 0) return false;
@@ -185,18 +204,29 @@ Value::Value(BigInt b) {
 
 Type Value::type() const noexcept {
   switch (v_.index()) {
-    case 0: return Type::none;
-    case 1: return Type::boolean;
+    case 0:
+      return Type::none;
+    case 1:
+      return Type::boolean;
     case 2:
-    case 3: return Type::integer;
-    case 4: return Type::real;
-    case 5: return Type::complex;
-    case 6: return Type::str;
-    case 7: return Type::bytes;
-    case 8: return Type::list;
-    case 9: return Type::tuple;
-    case 10: return Type::dict;
-    default: return Type::set;
+    case 3:
+      return Type::integer;
+    case 4:
+      return Type::real;
+    case 5:
+      return Type::complex;
+    case 6:
+      return Type::str;
+    case 7:
+      return Type::bytes;
+    case 8:
+      return Type::list;
+    case 9:
+      return Type::tuple;
+    case 10:
+      return Type::dict;
+    default:
+      return Type::set;
   }
 }
 

@@ -27,7 +27,7 @@ enum class SerializerId : std::uint16_t {
 
 /// Bounds every decoder keeps on hostile input.
 struct Limits {
-  std::size_t max_depth = 1000;               // nesting of containers
+  std::size_t max_depth = 1000;                // nesting of containers
   std::size_t max_input = 512u * 1024 * 1024;  // bytes accepted by decode()
 };
 

@@ -148,8 +148,8 @@ class Value {
   Value(std::nullptr_t) noexcept {}
   Value(bool b) noexcept : v_(b) {}
   template <class I>
-    requires(std::is_integral_v<I> && !std::is_same_v<I, bool> && !std::is_same_v<I, char>)
-  Value(I i) {
+  requires(std::is_integral_v<I> && !std::is_same_v<I, bool> && !std::is_same_v<I, char>)
+      Value(I i) {
     if constexpr (std::is_unsigned_v<I> && sizeof(I) >= sizeof(std::int64_t)) {
       if (i > static_cast<std::uint64_t>(INT64_MAX)) {
         v_ = BigInt::from_uint64(i);
@@ -232,7 +232,11 @@ class Value {
 };
 
 /// Builds a dict from pairs: make_dict({{"a", 1}, {"b", 2}}).
-inline Value make_dict(std::initializer_list<Dict::Item> items) { return Value(Dict(items)); }
-inline Value make_set(std::initializer_list<Value> items) { return Value(Set(items)); }
+inline Value make_dict(std::initializer_list<Dict::Item> items) {
+  return Value(Dict(items));
+}
+inline Value make_set(std::initializer_list<Value> items) {
+  return Value(Set(items));
+}
 
 }  // namespace remoto
