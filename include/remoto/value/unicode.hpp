@@ -29,4 +29,8 @@ std::size_t find_surrogate(std::string_view s);
 /// Number of code points; precondition: valid (surrogates allowed).
 std::size_t length(std::string_view s);
 
+/// Whether CPython 3.11's str.isprintable() holds for cp, i.e. repr() writes it raw rather
+/// than as an escape. Non-printable: categories Cc, Cf, Cs, Co, Cn, Zl, Zp, Zs except ' '.
+bool is_printable(char32_t cp) noexcept;
+
 }  // namespace remoto::unicode

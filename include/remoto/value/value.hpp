@@ -57,11 +57,12 @@ class Dict {
   Dict& operator=(Dict&&) noexcept;
   ~Dict();
 
-  std::size_t size() const noexcept { return items_.size(); }
-  bool empty() const noexcept { return items_.empty(); }
-  auto begin() const noexcept { return items_.cbegin(); }
-  auto end() const noexcept { return items_.cend(); }
-  const Item& operator[](std::size_t i) const { return items_[i]; }
+  // Defined after Value: clang instantiates them where they stand, and Value is incomplete here.
+  std::size_t size() const noexcept;
+  bool empty() const noexcept;
+  std::vector<Item>::const_iterator begin() const noexcept;
+  std::vector<Item>::const_iterator end() const noexcept;
+  const Item& operator[](std::size_t i) const;
 
   /// The value for `key`, or nullptr.
   const Value* find(const Value& key) const;
@@ -70,7 +71,7 @@ class Dict {
   void insert_or_assign(Value key, Value value);
   /// Appends without looking for a duplicate; the caller guarantees `key` is new.
   void append_unique(Value key, Value value);
-  void reserve(std::size_t n) { items_.reserve(n); }
+  void reserve(std::size_t n);
 
   friend bool operator==(const Dict& a, const Dict& b);
 
@@ -96,16 +97,17 @@ class Set {
   Set& operator=(Set&&) noexcept;
   ~Set();
 
-  std::size_t size() const noexcept { return items_.size(); }
-  bool empty() const noexcept { return items_.empty(); }
-  auto begin() const noexcept { return items_.cbegin(); }
-  auto end() const noexcept { return items_.cend(); }
-  const Value& operator[](std::size_t i) const { return items_[i]; }
+  // Defined after Value, as Dict's.
+  std::size_t size() const noexcept;
+  bool empty() const noexcept;
+  std::vector<Value>::const_iterator begin() const noexcept;
+  std::vector<Value>::const_iterator end() const noexcept;
+  const Value& operator[](std::size_t i) const;
 
   bool contains(const Value& item) const;
   /// Adds `item` unless present; returns whether it was added.
   bool insert(Value item);
-  void reserve(std::size_t n) { items_.reserve(n); }
+  void reserve(std::size_t n);
 
   friend bool operator==(const Set& a, const Set& b);
 
@@ -122,11 +124,11 @@ class Set {
 /// Tag types that tell list from tuple and str from bytes inside the variant.
 struct List {
   std::vector<Value> items;
-  friend bool operator==(const List&, const List&) = default;
+  friend bool operator==(const List&, const List&);  // defined after Value
 };
 struct Tuple {
   std::vector<Value> items;
-  friend bool operator==(const Tuple&, const Tuple&) = default;
+  friend bool operator==(const Tuple&, const Tuple&);  // defined after Value
 };
 struct Str {
   std::string utf8;  // surrogatepass UTF-8
@@ -230,6 +232,50 @@ class Value {
   [[noreturn]] void type_error(Type expected) const;
   Variant v_;
 };
+
+// The members of Dict, Set, List and Tuple that need a complete Value.
+inline std::size_t Dict::size() const noexcept {
+  return items_.size();
+}
+inline bool Dict::empty() const noexcept {
+  return items_.empty();
+}
+inline std::vector<Dict::Item>::const_iterator Dict::begin() const noexcept {
+  return items_.cbegin();
+}
+inline std::vector<Dict::Item>::const_iterator Dict::end() const noexcept {
+  return items_.cend();
+}
+inline const Dict::Item& Dict::operator[](std::size_t i) const {
+  return items_[i];
+}
+inline void Dict::reserve(std::size_t n) {
+  items_.reserve(n);
+}
+inline std::size_t Set::size() const noexcept {
+  return items_.size();
+}
+inline bool Set::empty() const noexcept {
+  return items_.empty();
+}
+inline std::vector<Value>::const_iterator Set::begin() const noexcept {
+  return items_.cbegin();
+}
+inline std::vector<Value>::const_iterator Set::end() const noexcept {
+  return items_.cend();
+}
+inline const Value& Set::operator[](std::size_t i) const {
+  return items_[i];
+}
+inline void Set::reserve(std::size_t n) {
+  items_.reserve(n);
+}
+inline bool operator==(const List& a, const List& b) {
+  return a.items == b.items;
+}
+inline bool operator==(const Tuple& a, const Tuple& b) {
+  return a.items == b.items;
+}
 
 /// Builds a dict from pairs: make_dict({{"a", 1}, {"b", 2}}).
 inline Value make_dict(std::initializer_list<Dict::Item> items) {

@@ -1,0 +1,96 @@
+// The event-driven connection model: one io_context per I/O thread, each with its own
+// acceptor on the shared port (SO_REUSEPORT), and one coroutine per connection, which runs on
+// the thread that accepted it and never moves. Connection state is therefore touched by one
+// thread only and needs no locks. Idle deadlines are kept by one periodic sweep per thread
+// instead of a timer per read. Detail header: it exposes Asio, include it only from .cpp files.
+// Generic: the handler is any coroutine over a socket (TcpServer runs StreamSessions with it;
+// a chat server can run its own loop).
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "remoto/net/server_options.hpp"
+
+namespace remoto::net::detail {
+
+class EventWorker;
+
+/// A connection just accepted, on its way to the handler, which makes a ConnectionSlot of it
+/// in its own coroutine frame (one frame per connection, not two).
+struct AcceptedSocket {
+  EventWorker* worker;
+  asio::ip::tcp::socket socket;
+};
+
+/// One live connection of an EventServer: its socket and its idle deadline. Lives in the
+/// connection's coroutine frame, linked into its thread's list so the sweep can find it, and
+/// the sweep closes the socket when the deadline passes (pending operations then fail with
+/// operation_aborted and expired() turns true). Thread safety: only on the connection's own
+/// I/O thread.
+class ConnectionSlot {
+ public:
+  explicit ConnectionSlot(AcceptedSocket accepted) noexcept;
+  ~ConnectionSlot();
+  ConnectionSlot(const ConnectionSlot&) = delete;
+  ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+
+  asio::ip::tcp::socket& socket() noexcept { return socket_; }
+  /// The deadline is now + the server's idle timeout (none if that is zero).
+  void arm() noexcept;
+  /// The deadline is now + `timeout` (at least one sweep tick away).
+  void arm(std::chrono::milliseconds timeout) noexcept;
+  /// No deadline, e.g. while the connection waits on something other than its peer.
+  void disarm() noexcept { deadline_ = 0; }
+  /// The sweep closed the socket because the deadline passed.
+  bool expired() const noexcept { return expired_; }
+
+ private:
+  friend class EventWorker;
+  EventWorker& worker_;
+  asio::ip::tcp::socket socket_;
+  ConnectionSlot* prev_ = nullptr;  // intrusive list of the worker's live connections
+  ConnectionSlot* next_ = nullptr;
+  std::uint64_t deadline_ = 0;  // in sweep ticks; 0: none
+  bool expired_ = false;
+};
+
+/// Runs `handler` for every accepted connection (TCP_NODELAY set). The handler makes a
+/// ConnectionSlot of what it gets, which then owns the socket; when the handler returns, the
+/// socket closes:
+///     [](AcceptedSocket accepted) -> asio::awaitable<void> {
+///       ConnectionSlot slot(std::move(accepted));
+///       ... co_await slot.socket().async_read_some(...) ...
+///     }
+/// Resource type. start() and stop() from one controlling thread.
+class EventServer {
+ public:
+  using Handler = std::function<asio::awaitable<void>(AcceptedSocket)>;
+
+  EventServer(ServerOptions options, Handler handler);
+  ~EventServer();
+  EventServer(const EventServer&) = delete;
+  EventServer& operator=(const EventServer&) = delete;
+
+  /// Binds one acceptor per I/O thread, starts the threads, returns the bound port.
+  std::uint16_t start();
+  /// Stops the I/O threads, joins them, and destroys every connection (closing its socket)
+  /// without waiting for clients. Idempotent.
+  void stop();
+  std::uint16_t port() const noexcept { return port_.load(std::memory_order_relaxed); }
+  const ServerOptions& options() const noexcept { return options_; }
+
+ private:
+  ServerOptions options_;
+  Handler handler_;  // outlives the workers: their coroutine frames refer to it
+  std::vector<std::unique_ptr<EventWorker>> workers_;
+  std::atomic<std::uint16_t> port_{0};
+};
+
+}  // namespace remoto::net::detail

@@ -1,0 +1,42 @@
+// The options every TCP server in remoto takes: where to listen, which connection model runs
+// the connections, and the limits that keep one client from holding the server (DESIGN:
+// "limits on ... idle time everywhere input is read").
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace remoto::net {
+
+/// How a server runs its connections. Both are taught by the course and both are kept:
+/// `thread`: blocking calls, one std::jthread per client, at most max_clients at a time;
+/// `event`: Asio coroutines on a few I/O threads, one io_context and one SO_REUSEPORT
+/// acceptor per thread, so threads share nothing on the hot path.
+enum class ConnectionModel : std::uint8_t { thread, event };
+
+/// "thread" / "event" -> the model; nullopt for any other text.
+std::optional<ConnectionModel> parse_connection_model(std::string_view text) noexcept;
+std::string_view to_string(ConnectionModel model) noexcept;
+
+/// Value type.
+struct ServerOptions {
+  /// A numeric address or a host name; the first address it resolves to is bound.
+  std::string host = "127.0.0.1";
+  /// 0 picks a free port; the server reports the one it got.
+  std::uint16_t port = 0;
+  ConnectionModel model = ConnectionModel::event;
+  /// I/O threads of the event model; 0 means one per hardware thread. Unused by `thread`.
+  unsigned threads = 0;
+  /// Thread model only: clients served at once. One more is accepted, told "busy" (the
+  /// server's busy reply, e.g. an HTTP 503) and closed, instead of waiting in the backlog.
+  std::size_t max_clients = 1024;
+  /// A connection that sends nothing, or stays in the middle of a message, for this long is
+  /// closed (slowloris). Zero: never.
+  std::chrono::milliseconds idle_timeout{10'000};
+};
+
+}  // namespace remoto::net

@@ -1,0 +1,140 @@
+#include "remoto/net/tcp_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <cctype>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "../loopback_client.hpp"
+#include "remoto/errors.hpp"
+#include "remoto/net/detail/event_server.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using remoto::net::ConnectionModel;
+using remoto::net::FeedResult;
+using remoto::net::ServerOptions;
+using remoto::net::StreamSession;
+using remoto::net::TcpServer;
+using remoto::test::LoopbackClient;
+
+/// Answers each complete line in upper case; "quit" says bye and closes.
+class ShoutSession final : public StreamSession {
+ public:
+  FeedResult feed(std::string_view input, std::string& out) override {
+    std::size_t pos = 0;
+    for (std::size_t eol; (eol = input.find('\n', pos)) != std::string_view::npos; pos = eol + 1) {
+      std::string_view line = input.substr(pos, eol - pos);
+      if (line == "quit") {
+        out += "bye\n";
+        return {eol + 1, true, true};
+      }
+      for (char c : line) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      out += '\n';
+    }
+    return {pos, false, pos == input.size()};
+  }
+};
+
+class TcpServerTest : public ::testing::TestWithParam<ConnectionModel> {
+ protected:
+  ServerOptions options() {
+    ServerOptions o;
+    o.model = GetParam();
+    o.threads = 2;
+    return o;
+  }
+  static remoto::net::SessionFactory shout() {
+    return [] { return std::make_unique<ShoutSession>(); };
+  }
+};
+
+TEST_P(TcpServerTest, RunsACustomSession) {
+  TcpServer server(options(), shout());
+  EXPECT_EQ(server.port(), 0);
+  std::uint16_t port = server.start();
+  EXPECT_EQ(server.port(), port);
+  LoopbackClient client(port);
+  client.send("hola\nmun");
+  EXPECT_EQ(client.receive(5), "HOLA\n");
+  client.send("do\nquit\nignored\n");
+  EXPECT_EQ(client.receive_all(), "MUNDO\nbye\n");
+  EXPECT_TRUE(client.eof());
+}
+
+TEST_P(TcpServerTest, KeepsSilentClientsWithoutIdleTimeout) {
+  ServerOptions o = options();
+  o.idle_timeout = 0ms;
+  TcpServer server(o, shout());
+  LoopbackClient client(server.start());
+  EXPECT_EQ(client.receive(1, 300ms), "");
+  EXPECT_FALSE(client.eof());
+  client.send("still here\n");
+  EXPECT_EQ(client.receive(11), "STILL HERE\n");
+}
+
+TEST_P(TcpServerTest, DropsAnUnfinishedMessageAfterTheIdleTimeout) {
+  ServerOptions o = options();
+  o.idle_timeout = 200ms;
+  TcpServer server(o, shout());
+  LoopbackClient client(server.start());
+  auto begin = std::chrono::steady_clock::now();
+  // Bytes keep coming, but the line never ends: trickling must not extend the deadline.
+  for (int i = 0; i < 6 && !client.eof(); ++i) {
+    try {
+      client.send("x");
+    } catch (const std::exception&) {
+      break;
+    }
+    client.receive(1, 60ms);
+  }
+  client.receive_all(1000ms);
+  EXPECT_TRUE(client.eof());
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, 1000ms);
+}
+
+TEST_P(TcpServerTest, ReportsAPortInUse) {
+  TcpServer first(options(), shout());
+  ServerOptions o = options();
+  o.port = first.start();
+  TcpServer second(o, shout());
+  try {
+    second.start();
+    FAIL() << "bound a port in use";
+  } catch (const remoto::CommunicationError& e) {
+    EXPECT_NE(std::string(e.what()).find("Address already in use"), std::string::npos);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, TcpServerTest,
+                         ::testing::Values(ConnectionModel::event, ConnectionModel::thread),
+                         [](const auto& info) {
+                           return std::string(remoto::net::to_string(info.param));
+                         });
+
+TEST(EventServerTest, RunsACoroutineHandlerPerConnection) {
+  using remoto::net::detail::AcceptedSocket;
+  using remoto::net::detail::ConnectionSlot;
+  ServerOptions o;
+  o.threads = 1;
+  remoto::net::detail::EventServer server(o, [](AcceptedSocket accepted) -> asio::awaitable<void> {
+    ConnectionSlot slot(std::move(accepted));
+    co_await asio::async_write(slot.socket(), asio::buffer(std::string_view("hi\n")),
+                               asio::use_awaitable);
+  });
+  std::uint16_t port = server.start();
+  for (int i = 0; i < 3; ++i) {
+    LoopbackClient client(port);
+    EXPECT_EQ(client.receive_all(), "hi\n");
+    EXPECT_TRUE(client.eof());
+  }
+  server.stop();
+}
+
+}  // namespace
