@@ -10,18 +10,28 @@
 
 namespace remoto::cli {
 
+namespace {
+
+// CLI11 leaves the footer without a final newline.
+std::string with_newline(std::string text) {
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  return text;
+}
+
+}  // namespace
+
 std::optional<int> parse(CLI::App& app, const Args& args) {
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
   try {
     app.parse(reversed);
   } catch (const CLI::CallForHelp&) {
-    std::cout << app.help();
+    std::cout << with_newline(app.help());
     return exit_ok;
   } catch (const CLI::CallForAllHelp&) {
-    std::cout << app.help("", CLI::AppFormatMode::All);
+    std::cout << with_newline(app.help("", CLI::AppFormatMode::All));
     return exit_ok;
   } catch (const CLI::ParseError& e) {
-    std::cerr << app.get_name() << ": " << e.what() << "\n\n" << app.help();
+    std::cerr << app.get_name() << ": " << e.what() << "\n\n" << with_newline(app.help());
     return exit_usage;
   }
   return std::nullopt;

@@ -67,11 +67,12 @@ constexpr std::size_t max_int_text = 9300;  // checked first, to bound the conve
 constexpr std::size_t max_write_depth = 2000;
 
 // Reader budget: the bytes of memory the decoded value may take, roughly. Without references
-// a value needs at most sizeof(Value) per input byte (a list of 'N'), so 64 bytes per input byte
-// never refuses such data; the floor leaves room for Python's own references to shared strings.
-constexpr std::size_t budget_per_input_byte = 64;
+// a value needs at most about 90 bytes per input byte (a list of {None: None}: 4 bytes, a Value
+// and room for 4 dict items), so 128 never refuses such data; the floor leaves room for Python's
+// own references to shared objects, which this reader copies.
+constexpr std::size_t budget_per_input_byte = 128;
 constexpr std::size_t budget_floor = 4u << 20;
-constexpr std::size_t index_cost = 64;  // hash index entry of a Dict or Set item
+constexpr std::size_t index_cost = 64;  // hash index entry of a Set item
 
 [[noreturn]] void fail(const std::string& what, std::size_t offset) {
   throw SerializeError("marshal: " + what + " at offset " + std::to_string(offset));
@@ -458,7 +459,13 @@ class Reader {
         ++pos_;
         break;
       }
-      charge(sizeof(Dict::Item) + index_cost);
+      // Room for 4 items at the first: most dicts are small, and growing 1, 2, 4 costs more.
+      if (dict.empty()) {
+        charge(4 * sizeof(Dict::Item));
+        dict.reserve(4);
+      } else if (dict.size() >= 4) {
+        charge(sizeof(Dict::Item));
+      }
       Value key = read();
       if (!key.is_hashable()) fail(std::string("unhashable dict key: ") + key.type_name(), key_at);
       need(1, pos_);

@@ -37,10 +37,11 @@ constexpr std::size_t max_int_digits = 4300;
 
 enum CharClass : std::uint8_t {
   c_other = 0,
-  c_space = 1,     // ' ' \t \f \n \r
-  c_digit = 2,     // 0-9
-  c_ident = 4,     // letters, digits, '_': may continue a name or a number
-  c_str_stop = 8,  // ends a run of plain string characters: quotes, \\, \n, \r, NUL, >= 0x80
+  c_space = 1,      // ' ' \t \f \n \r
+  c_digit = 2,      // 0-9
+  c_ident = 4,      // letters, digits, '_': may continue a name or a number
+  c_str_stop = 8,   // ends a run of plain string characters: quotes, \\, \n, \r, NUL, >= 0x80
+  c_ws_start = 16,  // may start whitespace: c_space, '#' (comment), '\\' (line join)
 };
 
 struct CharTable {
@@ -52,6 +53,7 @@ struct CharTable {
     for (int c = 'A'; c <= 'Z'; ++c) t[c] |= c_ident;
     t[static_cast<int>('_')] |= c_ident;
     for (int c : {'\'', '"', '\\', '\n', '\r', '\0'}) t[c] |= c_str_stop;
+    for (int c : {' ', '\t', '\f', '\n', '\r', '#', '\\'}) t[c] |= c_ws_start;
     for (int c = 0x80; c < 0x100; ++c) t[c] |= c_str_stop;
   }
 };
@@ -111,6 +113,19 @@ Value negate(Value v) {
   return Value(Value::Complex(-c.real(), -c.imag()));
 }
 
+// Work space of the parser, kept per thread so a decode allocates only for the values it
+// makes. One parse at a time per thread: a parser never calls another.
+struct Scratch {
+  std::vector<Value> stack;
+  std::vector<std::uint32_t> slots;
+  std::vector<std::uint8_t> dropped;
+};
+
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
 // Recursive-descent parser over the whole input. Recursion depth is bounded by
 // Limits::max_depth (each bracket and parenthesis counts one level).
 class Parser {
@@ -121,7 +136,18 @@ class Parser {
                            " bytes exceeds the limit of " + std::to_string(limits.max_input));
   }
 
+  ~Parser() {
+    // Left over only after an error. Huge scratch space from a huge message is given back.
+    stack_.clear();
+    if (stack_.capacity() > 65536) std::vector<Value>().swap(stack_);
+    if (slots_.capacity() > 65536) std::vector<std::uint32_t>().swap(slots_);
+    if (dropped_.capacity() > 65536) std::vector<std::uint8_t>().swap(dropped_);
+  }
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+
   Value parse_document() {
+    if (s_.substr(0, header.size()) == header) pos_ = header.size();  // the usual first line
     skip_ws();
     if (pos_ >= s_.size()) fail("no value in the input", pos_);
     Value v = parse_expr();
@@ -165,8 +191,7 @@ class Parser {
   // Whitespace, comments, and backslash-newline line joins. Python's own output has none
   // between tokens, so the common case returns at once.
   void skip_ws() {
-    if (pos_ < s_.size() && !(cls(s_[pos_]) & c_space) && s_[pos_] != '#' && s_[pos_] != '\\')
-      return;
+    if (pos_ < s_.size() && !(cls(s_[pos_]) & c_ws_start)) return;
     skip_ws_slow();
   }
 
@@ -557,6 +582,17 @@ class Parser {
 
   Value parse_number() {
     std::size_t start = pos_;
+    {
+      // Fast path: a plain decimal int of at most 18 digits (no '_', no leading zero).
+      std::size_t p = pos_;
+      std::int64_t v = 0;
+      while (p < s_.size() && p - start < 18 && cls(s_[p]) & c_digit) v = v * 10 + (s_[p++] - '0');
+      if (p > start && (p >= s_.size() || !(cls(s_[p]) & c_ident || s_[p] == '.')) &&
+          (s_[start] != '0' || p == start + 1)) {
+        pos_ = p;
+        return Value(v);
+      }
+    }
     bool us = false;
     if (s_[pos_] == '0' && pos_ + 1 < s_.size()) {
       char p = static_cast<char>(s_[pos_ + 1] | 0x20);
@@ -694,7 +730,30 @@ class Parser {
   // ---- strings ----
 
   // One or more adjacent string literals (Python concatenates them); all str or all bytes.
+  // Whether a string literal (with or without prefix) starts at p.
+  bool literal_at(std::size_t p) const {
+    if (p >= s_.size()) return false;
+    if (s_[p] == '\'' || s_[p] == '"') return true;
+    std::size_t q = p;
+    while (q < s_.size() && q - p < 3 && cls(s_[q]) & c_ident) ++q;
+    return q > p && q < s_.size() && (s_[q] == '\'' || s_[q] == '"');
+  }
+
   Value parse_strings() {
+    // Fast path, what Python writes most: one 'literal' without escapes or non-ASCII text.
+    const char quote = s_[pos_];
+    if (quote == '\'' || quote == '"') {
+      std::size_t p = pos_ + 1;
+      while (p < s_.size() && !(cls(s_[p]) & c_str_stop)) ++p;
+      if (p < s_.size() && s_[p] == quote && p > pos_ + 1) {
+        std::size_t start = pos_ + 1;
+        std::size_t save = pos_;
+        pos_ = p + 1;
+        skip_ws();
+        if (!literal_at(pos_)) return Value(Str{std::string(s_.substr(start, p - start))});
+        pos_ = save;
+      }
+    }
     std::string buf;
     int kind = -1;  // 0 str, 1 bytes
     for (;;) {
@@ -721,20 +780,9 @@ class Parser {
       if (kind >= 0 && k != kind) fail("cannot mix bytes and str literals", at);
       kind = k;
       parse_string_body(buf, raw, bytes, at);
-      // Another literal follows?
-      std::size_t save = pos_;
+      // Another literal follows? (Whitespace skipped here is skipped by the caller anyway.)
       skip_ws();
-      if (pos_ < s_.size()) {
-        char c = s_[pos_];
-        if (c == '\'' || c == '"') continue;
-        if (cls(c) & c_ident) {
-          std::size_t q = pos_;
-          while (q < s_.size() && q - pos_ < 3 && cls(s_[q]) & c_ident) ++q;
-          if (q < s_.size() && (s_[q] == '\'' || s_[q] == '"')) continue;
-        }
-      }
-      pos_ = save;
-      break;
+      if (!literal_at(pos_)) break;
     }
     if (kind == 1) return Value(Bytes{std::move(buf)});
     return Value(Str{std::move(buf)});
@@ -897,10 +945,11 @@ class Parser {
   std::size_t pos_ = 0;
   std::size_t depth_ = 0;
   std::size_t max_depth_;
-  std::size_t key_nesting_ = 0;       // > 0 while parsing a dict key or set element
-  std::vector<Value> stack_;          // items of the containers being parsed, innermost last
-  std::vector<std::uint32_t> slots_;  // build_dict's scratch hash table
-  std::vector<std::uint8_t> dropped_;
+  std::size_t key_nesting_ = 0;  // > 0 while parsing a dict key or set element
+  Scratch& scratch_ = scratch();
+  std::vector<Value>& stack_ = scratch_.stack;  // items of the open containers, innermost last
+  std::vector<std::uint32_t>& slots_ = scratch_.slots;  // build_dict's hash table
+  std::vector<std::uint8_t>& dropped_ = scratch_.dropped;
 };
 
 // ---- writer -----------------------------------------------------------------------------

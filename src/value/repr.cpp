@@ -28,6 +28,15 @@ void append_hex_escape(std::string& out, char kind, std::uint32_t v, int digits)
   out.append(buf, static_cast<std::size_t>(digits) + 2);
 }
 
+// Printable ASCII that str repr copies as is: everything from ' ' to '~' but quotes and \\.
+struct PlainAscii {
+  bool is[256] = {};
+  constexpr PlainAscii() {
+    for (int c = 0x20; c < 0x7F; ++c) is[c] = c != '\'' && c != '"' && c != '\\';
+  }
+};
+constexpr PlainAscii plain_ascii;
+
 // Python's quote choice for str and bytes: ' unless the text has ' and no ".
 char choose_quote(std::string_view s) {
   if (std::memchr(s.data(), '\'', s.size()) == nullptr) return '\'';
@@ -274,10 +283,14 @@ void append_complex_repr(std::string& out, std::complex<double> c) {
 }
 
 bool append_str_repr(std::string& out, std::string_view s) {
-  const char quote = choose_quote(s);
+  // The quote is decided at the first ' (it becomes " if the text has no "), so most strings
+  // are scanned once; the opening quote is patched then.
+  const std::size_t open_at = out.size();
+  char quote = 0;  // undecided; ' unless a ' turns up in a text without "
+  bool seen_double = false;
   bool valid = true;
   out.reserve(out.size() + s.size() + 2);
-  out += quote;
+  out += '\'';
   const char* const begin = s.data();
   const char* const end = begin + s.size();
   const char* p = begin;
@@ -285,11 +298,27 @@ bool append_str_repr(std::string& out, std::string_view s) {
   auto flush = [&] { out.append(run, static_cast<std::size_t>(p - run)); };
   while (p < end) {
     auto c = static_cast<unsigned char>(*p);
-    if (c < 0x80) {
-      if (c >= 0x20 && c < 0x7F && c != '\\' && c != static_cast<unsigned char>(quote)) {
+    if (plain_ascii.is[c]) {
+      ++p;
+      continue;
+    }
+    if (c == '"') {
+      seen_double = true;
+      ++p;
+      continue;
+    }
+    if (c == '\'') {
+      if (!quote) {
+        quote = seen_double || std::memchr(p + 1, '"', static_cast<std::size_t>(end - p - 1)) ? '\''
+                                                                                              : '"';
+        out[open_at] = quote;
+      }
+      if (quote == '"') {
         ++p;
         continue;
       }
+    }
+    if (c < 0x80) {
       flush();
       switch (c) {
         case '\t':
@@ -304,13 +333,11 @@ bool append_str_repr(std::string& out, std::string_view s) {
         case '\\':
           out += "\\\\";
           break;
+        case '\'':
+          out += "\\'";
+          break;
         default:
-          if (c == static_cast<unsigned char>(quote)) {
-            out += '\\';
-            out += quote;
-          } else {
-            append_hex_escape(out, 'x', c, 2);
-          }
+          append_hex_escape(out, 'x', c, 2);
       }
       run = ++p;
       continue;
@@ -340,7 +367,7 @@ bool append_str_repr(std::string& out, std::string_view s) {
     run = p;
   }
   flush();
-  out += quote;
+  out += quote ? quote : '\'';
   return valid;
 }
 

@@ -382,6 +382,7 @@ TEST(MarshalTest, DeepNestingFailsCleanly) {
 }
 
 TEST(MarshalTest, ReferencesCannotBlowUpMemory) {
+  using namespace std::string_literals;
   // Each level is a flagged list of 100 references to the level below: 100**k values from
   // about 500*k bytes. The budget stops it long before memory runs out.
   std::string data;
@@ -400,6 +401,13 @@ TEST(MarshalTest, ReferencesCannotBlowUpMemory) {
     below = mine;
   }
   expect_error(data, "too many references");
+  // What Python writes for many small dicts, separate or one shared, stays within the budget.
+  std::string separate = "[\xa0\x86\x01\x00"s;  // 100000 items
+  for (int i = 0; i < 100000; ++i) separate += "{NN0";
+  EXPECT_EQ(m.decode(separate).as_list().size(), 100000u);
+  std::string shared = "[\xa0\x86\x01\x00\xfbNN0"s;  // slot 0: the dict
+  for (int i = 1; i < 100000; ++i) shared += "r\x00\x00\x00\x00"s;
+  EXPECT_EQ(m.decode(shared).as_list().back(), make_dict({{nullptr, nullptr}}));
   // The input limit is checked first.
   EXPECT_THROW(m.decode(std::string(100, 'N'), Limits{.max_input = 10}), SerializeError);
 }
