@@ -48,16 +48,25 @@ if has fuzz; then
   step "libFuzzer targets, ${fuzz_seconds}s each"
   cmake --preset fuzz >/dev/null
   cmake --build --preset fuzz
-  for f in build/fuzz/tests/fuzz/fuzz_*; do
-    [ -x "$f" ] || continue
+  # Two targets at a time (two cores); each one's output is kept and shown on failure.
+  mkdir -p build/fuzz/logs
+  run_one() {
+    local f=$1 name corpus seeds
     name=$(basename "$f")
     corpus=build/fuzz/corpus/$name
-    mkdir -p "$corpus"
     seeds=tests/fuzz/seeds/${name#fuzz_}
-    echo "--- $name"
-    "$f" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=0 \
-      "$corpus" $( [ -d "$seeds" ] && echo "$seeds" ) 2>&1 | tail -n 3
-  done
+    mkdir -p "$corpus"
+    if "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+        -artifact_prefix="build/fuzz/logs/$name-" "$corpus" $([ -d "$seeds" ] && echo "$seeds") \
+        >"build/fuzz/logs/$name.log" 2>&1; then
+      echo "--- $name: ok ($(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "build/fuzz/logs/$name.log" | grep -o '[0-9]*$') runs)"
+    else
+      echo "--- $name: FAILED"; tail -n 60 "build/fuzz/logs/$name.log"; return 1
+    fi
+  }
+  export -f run_one
+  export FUZZ_SECONDS=$fuzz_seconds
+  ls build/fuzz/tests/fuzz/fuzz_* | xargs -P 2 -I{} bash -c 'run_one {}'
 fi
 
 step "all tests passed"

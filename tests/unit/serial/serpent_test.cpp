@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "remoto/value/repr.hpp"
 #include "remoto/value/unicode.hpp"
 
@@ -640,7 +642,9 @@ TEST(SerpentTest, PythonReadsWhatWeWrite) {
       {nan, "{'__class__': 'float', 'value': 'nan'}"},
       {Value::tuple({Value::tuple({1})}), "((1,),)"},
   };
-  std::string dir = testing::TempDir();
+  // Per process: the same test may run concurrently from several build trees.
+  std::string dir = testing::TempDir() + "/serpent_py_" + std::to_string(::getpid());
+  ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
   std::string list_file = dir + "/serpent_py_files.txt";
   std::ofstream list(list_file);
   int i = 0;
@@ -664,6 +668,7 @@ TEST(SerpentTest, PythonReadsWhatWeWrite) {
     ASSERT_TRUE(std::getline(out, line));
     EXPECT_EQ(line, repr) << python_repr(value);
   }
+  std::system(("rm -rf " + dir).c_str());
 }
 
 }  // namespace
