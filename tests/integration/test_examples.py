@@ -194,3 +194,20 @@ def test_07_sender_alone():
     assert sent == [f"sent to 127.0.0.1:{port}: {m}" for m in messages]
     assert [line.split(": ", 1)[1] for line in got] == list(messages)
     assert len(out) == 7
+
+
+def test_08_values_round_trip_through_every_serializer():
+    text = "\n".join(run("08_values")) + "\n"
+    assert "repr:    {'triangle': [{'x': 0.0, 'y': 0.0}, {'x': 1.0, 'y': 0.0}," in text
+    for name in ("serpent", "json", "marshal", "msgpack"):
+        assert re.search(rf"^{name} +\d+ bytes, triangle\[1\].x = 1$", text, re.M), text
+    assert "error:   item 1: expected int, got str" in text
+    # What the example writes, Python's serpent reads back as the same value.
+    serpent_text = text.split("serpent: ", 1)[1].split("\nerror:", 1)[0]
+    check = subprocess.run(
+        ["/usr/bin/python3", "-c",
+         "import serpent,sys; v=serpent.loads(sys.stdin.buffer.read()); "
+         "assert v == {'triangle': [{'x': 0.0, 'y': 0.0}, {'x': 1.0, 'y': 0.0}, "
+         "{'x': 0.0, 'y': 1.0}]}, v"],
+        input=serpent_text.encode(), capture_output=True, timeout=30)
+    assert check.returncode == 0, check.stderr
