@@ -3,7 +3,6 @@
 #include <bit>
 #include <cmath>
 #include <functional>
-#include <unordered_map>
 
 namespace remoto {
 
@@ -52,8 +51,57 @@ bool same_float(double a, double b) noexcept {
   return float_bits(a) == float_bits(b);
 }
 
-struct ValueHash {
-  std::size_t operator()(const Value& v) const noexcept { return v.hash(); }
+// Open-addressing table from a key's hash to its position in the items vector: one
+// allocation for the whole index (a node-based map costs one per key, which dominated decoding
+// of large dicts). Load factor at most 1/2; linear probing.
+class PositionTable {
+ public:
+  template <class Eq>
+  std::ptrdiff_t find(std::size_t hash, Eq&& same_at) const {
+    if (slots_.empty()) return -1;
+    for (std::size_t i = spread(hash) & mask_;; i = (i + 1) & mask_) {
+      const Slot& slot = slots_[i];
+      if (slot.position == 0) return -1;
+      if (slot.hash == hash && same_at(slot.position - 1))
+        return static_cast<std::ptrdiff_t>(slot.position - 1);
+    }
+  }
+  void insert(std::size_t hash, std::size_t position) {
+    if ((count_ + 1) * 2 > slots_.size()) grow();
+    place(hash, position);
+    ++count_;
+  }
+  void reserve(std::size_t n) {
+    while (n * 2 > slots_.size()) grow();
+  }
+
+ private:
+  // Value hashes of floats and small ints have weak low bits; mix them all in (splitmix64).
+  static std::size_t spread(std::size_t h) noexcept {
+    std::uint64_t z = h + 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return static_cast<std::size_t>(z ^ (z >> 31));
+  }
+  struct Slot {
+    std::size_t hash = 0;
+    std::size_t position = 0;  // position + 1; 0 marks an empty slot
+  };
+  void place(std::size_t hash, std::size_t position) {
+    std::size_t i = spread(hash) & mask_;
+    while (slots_[i].position != 0) i = (i + 1) & mask_;
+    slots_[i] = Slot{hash, position + 1};
+  }
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.empty() ? 32 : old.size() * 2, Slot{});
+    mask_ = slots_.size() - 1;
+    for (const Slot& slot : old)
+      if (slot.position != 0) place(slot.hash, slot.position - 1);
+  }
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
+  std::size_t count_ = 0;
 };
 
 }  // namespace
@@ -61,9 +109,7 @@ struct ValueHash {
 // ---- Dict -------------------------------------------------------------------------------
 
 // Maps a key's hash to the positions of the items with that hash.
-struct Dict::Index {
-  std::unordered_multimap<std::size_t, std::size_t> positions;
-};
+struct Dict::Index : PositionTable {};
 
 Dict::Dict(std::initializer_list<Item> items) {
   for (const auto& item : items) insert_or_assign(item.first, item.second);
@@ -91,14 +137,10 @@ std::ptrdiff_t Dict::position(const Value& key) const {
   }
   if (!index_) {
     index_.reset(new Index());
-    index_->positions.reserve(items_.size() * 2);
-    for (std::size_t i = 0; i < items_.size(); ++i)
-      index_->positions.emplace(items_[i].first.hash(), i);
+    index_->reserve(items_.size());
+    for (std::size_t i = 0; i < items_.size(); ++i) index_->insert(items_[i].first.hash(), i);
   }
-  auto [lo, hi] = index_->positions.equal_range(key.hash());
-  for (auto it = lo; it != hi; ++it)
-    if (items_[it->second].first == key) return static_cast<std::ptrdiff_t>(it->second);
-  return -1;
+  return index_->find(key.hash(), [&](std::size_t i) { return items_[i].first == key; });
 }
 
 const Value* Dict::find(const Value& key) const {
@@ -120,7 +162,7 @@ void Dict::insert_or_assign(Value key, Value value) {
 }
 
 void Dict::append_unique(Value key, Value value) {
-  if (index_) index_->positions.emplace(key.hash(), items_.size());
+  if (index_) index_->insert(key.hash(), items_.size());
   items_.emplace_back(std::move(key), std::move(value));
 }
 
@@ -135,9 +177,7 @@ bool operator==(const Dict& a, const Dict& b) {
 
 // ---- Set --------------------------------------------------------------------------------
 
-struct Set::Index {
-  std::unordered_multimap<std::size_t, std::size_t> positions;
-};
+struct Set::Index : PositionTable {};
 
 Set::Set(std::initializer_list<Value> items) {
   for (const auto& item : items) insert(item);
@@ -165,13 +205,10 @@ std::ptrdiff_t Set::position(const Value& item) const {
   }
   if (!index_) {
     index_.reset(new Index());
-    index_->positions.reserve(items_.size() * 2);
-    for (std::size_t i = 0; i < items_.size(); ++i) index_->positions.emplace(items_[i].hash(), i);
+    index_->reserve(items_.size());
+    for (std::size_t i = 0; i < items_.size(); ++i) index_->insert(items_[i].hash(), i);
   }
-  auto [lo, hi] = index_->positions.equal_range(item.hash());
-  for (auto it = lo; it != hi; ++it)
-    if (items_[it->second] == item) return static_cast<std::ptrdiff_t>(it->second);
-  return -1;
+  return index_->find(item.hash(), [&](std::size_t i) { return items_[i] == item; });
 }
 
 bool Set::contains(const Value& item) const {
@@ -180,7 +217,7 @@ bool Set::contains(const Value& item) const {
 
 bool Set::insert(Value item) {
   if (position(item) >= 0) return false;
-  if (index_) index_->positions.emplace(item.hash(), items_.size());
+  if (index_) index_->insert(item.hash(), items_.size());
   items_.push_back(std::move(item));
   return true;
 }
