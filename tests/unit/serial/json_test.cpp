@@ -20,6 +20,7 @@
 
 #include "remoto/value/float_repr.hpp"
 #include "remoto/value/repr.hpp"
+#include "spec_vectors.hpp"
 
 namespace remoto::serial {
 namespace {
@@ -28,36 +29,11 @@ using namespace std::string_literals;
 
 const Serializer& ser = json();
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << path;
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
-
-const nlohmann::json& index_json() {
-  static const nlohmann::json index =
-      nlohmann::json::parse(read_file(std::string(REMOTO_SPEC_DIR) + "/vectors/index.json"));
-  return index;
-}
-
-std::vector<nlohmann::json> vectors(const std::string& prefix, const std::string& kind) {
-  std::vector<nlohmann::json> out;
-  for (const auto& v : index_json()["vectors"])
-    if (v["kind"] == kind && v["name"].get<std::string>().rfind(prefix, 0) == 0) out.push_back(v);
-  return out;
-}
-
-const nlohmann::json& vector_named(const std::string& name) {
-  for (const auto& v : index_json()["vectors"])
-    if (v["name"] == name) return v;
-  throw std::runtime_error("no vector " + name);
-}
-
-std::string vector_bytes(const nlohmann::json& v) {
-  return read_file(std::string(REMOTO_SPEC_DIR) + "/vectors/" + v["file"].get<std::string>());
-}
+using test::index_json;
+using test::read_file;
+using test::vector_bytes;
+using test::vector_named;
+using test::vectors;
 
 // The payload of a wire message: 24-byte header, then annotations (size in header bytes 18-19,
 // big-endian), then the data (size in bytes 12-15).

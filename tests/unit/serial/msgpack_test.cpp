@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "remoto/value/repr.hpp"
+#include "spec_vectors.hpp"
 
 namespace remoto::serial {
 namespace {
@@ -27,36 +28,11 @@ using namespace std::string_literals;
 
 const Serializer& ser = msgpack();
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << path;
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
-
-const nlohmann::json& index_json() {
-  static const nlohmann::json index =
-      nlohmann::json::parse(read_file(std::string(REMOTO_SPEC_DIR) + "/vectors/index.json"));
-  return index;
-}
-
-std::vector<nlohmann::json> vectors(const std::string& prefix, const std::string& kind) {
-  std::vector<nlohmann::json> out;
-  for (const auto& v : index_json()["vectors"])
-    if (v["kind"] == kind && v["name"].get<std::string>().rfind(prefix, 0) == 0) out.push_back(v);
-  return out;
-}
-
-const nlohmann::json& vector_named(const std::string& name) {
-  for (const auto& v : index_json()["vectors"])
-    if (v["name"] == name) return v;
-  throw std::runtime_error("no vector " + name);
-}
-
-std::string vector_bytes(const nlohmann::json& v) {
-  return read_file(std::string(REMOTO_SPEC_DIR) + "/vectors/" + v["file"].get<std::string>());
-}
+using test::index_json;
+using test::read_file;
+using test::vector_bytes;
+using test::vector_named;
+using test::vectors;
 
 std::string from_hex(std::string_view hex) {
   std::string out;
