@@ -173,7 +173,7 @@ load_after=$(load_average)
 
 # --- report -----------------------------------------------------------------------------
 cat <<EOF
-- Command: \`RUNS=$RUNS DURATION=$DURATION bench/echo.sh\`
+- Command: \`RUNS=$RUNS DURATION=$DURATION PARTS="$PARTS" TCP_CONNECTIONS=$TCP_CONNECTIONS UDP_SIZES="$UDP_SIZES" bench/echo.sh\`
 $(machine_line)
 - Load average (1, 5, 15 min): $load_before before, $load_after after
 - Servers on CPU $SERVER_CPU (taskset), clients on CPU $CLIENT_CPU. \`iperf3 -s\`;

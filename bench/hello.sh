@@ -134,7 +134,7 @@ load_after=$(load_average)
 
 # --- report -----------------------------------------------------------------------------
 cat <<EOF
-- Command: \`RUNS=$RUNS DURATION=$DURATION bench/hello.sh\`$([ "$EXTRA" = 1 ] && echo " (EXTRA=1)")
+- Command: \`RUNS=$RUNS DURATION=$DURATION SCENARIOS="$SCENARIOS" EXTRA=$EXTRA bench/hello.sh\`
 $(machine_line)
 - Load average (1, 5, 15 min): $load_before before, $load_after after (the latter counts the
   benchmark's own threads: the thread model runs one per connection)

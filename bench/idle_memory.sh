@@ -96,7 +96,7 @@ log "nginx: RSS before $small_rss KiB with 512 worker_connections, $large_rss Ki
 load_after=$(load_average)
 
 cat <<EOF
-- Command: \`RUNS=$RUNS bench/idle_memory.sh\`
+- Command: \`RUNS=$RUNS CONNECTIONS=$CONNECTIONS bench/idle_memory.sh\`
 $(machine_line)
 - Load average (1, 5, 15 min): $load_before before, $load_after after
 - Servers: \`remoto hello --model event --threads 1 --idle-timeout 600\`, \`remoto hello
