@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <set>
 #include <string>
 #include <thread>
@@ -10,6 +15,7 @@
 
 #include "remoto/errors.hpp"
 #include "remoto/net/udp_socket.hpp"
+#include "remoto/services/detail/udp_gso.hpp"
 
 namespace remoto::services {
 namespace {
@@ -63,6 +69,133 @@ TEST(UdpEchoServerTest, EchoesABurstToItsSender) {
   }
   EXPECT_TRUE(replies.contains("datagram 0"));
   EXPECT_TRUE(replies.contains("datagram " + std::to_string(count - 1)));
+}
+
+// Same-sized replies to one sender leave as one segmented (GSO) message: each sender must still
+// get back exactly its own datagrams, every one with its own length and bytes, also where a
+// group ends at a shorter datagram, an empty one or the size limit of one message. Each sender
+// sends its datagrams in sendmmsg bursts so that the server finds many queued at once.
+TEST(UdpEchoServerTest, EchoesBurstsOfEqualSizesExactly) {
+  UdpEchoServer server({});
+  server.start();
+  std::vector<net::UdpSocket> sockets;
+  for (int i = 0; i < 2; ++i)
+    sockets.push_back(net::UdpSocket::connect("127.0.0.1", server.port()));
+  auto payload = [](std::size_t sender, std::size_t index, std::size_t size) {
+    std::string p(size, '\0');
+    for (std::size_t k = 0; k < size; ++k) p[k] = static_cast<char>(sender * 131 + index * 7 + k);
+    return p;
+  };
+  // Runs of 64 bytes, a shorter one, runs of 20,000 (three fill one message), empty datagrams.
+  std::vector<std::size_t> sizes;
+  for (int i = 0; i < 70; ++i) sizes.push_back(64);
+  sizes.push_back(10);
+  for (int i = 0; i < 5; ++i) sizes.push_back(20000);
+  sizes.push_back(0);
+  sizes.push_back(0);
+  for (int i = 0; i < 5; ++i) sizes.push_back(64);
+  std::vector<std::multiset<std::string>> expected(sockets.size());
+  for (std::size_t s = 0; s < sockets.size(); ++s) {
+    std::vector<std::string> payloads;
+    for (std::size_t i = 0; i < sizes.size(); ++i) payloads.push_back(payload(s, i, sizes[i]));
+    std::vector<::iovec> iov(payloads.size());
+    std::vector<::mmsghdr> messages(payloads.size());
+    for (std::size_t i = 0; i < payloads.size(); ++i) {
+      iov[i] = {payloads[i].data(), payloads[i].size()};
+      messages[i] = {};
+      messages[i].msg_hdr.msg_iov = &iov[i];
+      messages[i].msg_hdr.msg_iovlen = 1;
+      expected[s].insert(payloads[i]);
+    }
+    unsigned sent = 0;
+    while (sent < messages.size()) {
+      int rc = ::sendmmsg(sockets[s].native_handle(), messages.data() + sent,
+                          static_cast<unsigned>(messages.size() - sent), 0);
+      ASSERT_GT(rc, 0) << std::strerror(errno);
+      sent += static_cast<unsigned>(rc);
+    }
+  }
+  std::vector<std::byte> buffer(net::max_udp_payload + 1);
+  for (std::size_t s = 0; s < sockets.size(); ++s) {
+    std::multiset<std::string> got;
+    while (got.size() < expected[s].size()) {
+      auto n = sockets[s].receive(buffer, 2s);
+      ASSERT_TRUE(n) << "sender " << s << ": after " << got.size() << " replies";
+      got.emplace(reinterpret_cast<const char*>(buffer.data()), *n);
+    }
+    EXPECT_EQ(got, expected[s]) << "sender " << s;
+    EXPECT_FALSE(sockets[s].receive(buffer, 50ms)) << "sender " << s << ": an extra reply";
+  }
+}
+
+// The grouping rule itself, on hand-made batches.
+class GsoGroupTest : public ::testing::Test {
+ protected:
+  // Appends a datagram of `size` bytes from 127.0.0.1:`port`.
+  void add(std::size_t size, std::uint16_t port = 5000) {
+    ::sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    names_.push_back(a);
+    iov_.push_back({nullptr, size});
+  }
+  unsigned group(std::size_t from = 0) {
+    messages_.assign(iov_.size(), {});
+    for (std::size_t i = 0; i < iov_.size(); ++i) {
+      messages_[i].msg_hdr.msg_name = &names_[i];
+      messages_[i].msg_hdr.msg_namelen = sizeof(::sockaddr_in);
+      messages_[i].msg_hdr.msg_iov = &iov_[i];
+      messages_[i].msg_hdr.msg_iovlen = 1;
+    }
+    return detail::gso_group_length(messages_.data() + from,
+                                    static_cast<unsigned>(messages_.size() - from));
+  }
+  std::vector<::sockaddr_in> names_;
+  std::vector<::iovec> iov_;
+  std::vector<::mmsghdr> messages_;
+};
+
+TEST_F(GsoGroupTest, GroupsEqualSizesToOnePeerAndEndsAtAShorterOne) {
+  for (int i = 0; i < 5; ++i) add(64);
+  add(10);
+  add(64);
+  EXPECT_EQ(group(), 6u);  // the shorter datagram is the last of the group
+  EXPECT_EQ(group(6), 1u);
+}
+
+TEST_F(GsoGroupTest, StopsAtALongerDatagramAnotherPeerOrAnEmptyOne) {
+  add(64);
+  add(64);
+  add(65);
+  EXPECT_EQ(group(), 2u);
+  names_.clear();
+  iov_.clear();
+  add(64, 5000);
+  add(64, 5000);
+  add(64, 5001);
+  EXPECT_EQ(group(), 2u);
+  names_.clear();
+  iov_.clear();
+  add(64);
+  add(0);
+  add(64);
+  EXPECT_EQ(group(), 1u);
+  EXPECT_EQ(group(1), 1u);  // an empty datagram always goes alone
+}
+
+TEST_F(GsoGroupTest, KeepsWithinTheSegmentAndByteLimits) {
+  for (unsigned i = 0; i < detail::max_gso_segments + 10; ++i) add(8);
+  EXPECT_EQ(group(), detail::max_gso_segments);
+  names_.clear();
+  iov_.clear();
+  for (int i = 0; i < 5; ++i) add(20000);
+  EXPECT_EQ(group(), 3u);  // a fourth would pass max_gso_bytes
+  names_.clear();
+  iov_.clear();
+  add(65000);
+  add(65000);
+  EXPECT_EQ(group(), 1u);
 }
 
 TEST(UdpEchoServerTest, ServesSeveralSendersOnSeveralThreads) {
