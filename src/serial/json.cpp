@@ -100,11 +100,8 @@ class Reader {
         return object();
       case '[':
         return array();
-      case '"': {
-        Str s;
-        string(s.utf8);
-        return Value(std::move(s));
-      }
+      case '"':
+        return Value(std::in_place_type<Str>, string());
       case 'n':
         if (literal("null")) return Value();
         break;
@@ -181,9 +178,7 @@ class Reader {
     } else {
       for (;;) {
         if (p_ == end_ || *p_ != '"') fail("expecting property name enclosed in double quotes", p_);
-        Str key;
-        string(key.utf8);
-        scratch_.emplace_back(std::move(key));
+        scratch_.emplace_back(std::in_place_type<Str>, string());
         skip_ws();
         if (p_ == end_ || *p_ != ':') fail("expecting ':' delimiter", p_);
         ++p_;
@@ -204,30 +199,16 @@ class Reader {
     }
     --depth_;
     auto first = scratch_.begin() + static_cast<std::ptrdiff_t>(base);
-    Dict dict;
+    Value result{Dict()};
+    Dict& dict = result.as_dict();
     dict.reserve(static_cast<std::size_t>(scratch_.end() - first) / 2);
     for (auto it = first; it != scratch_.end(); it += 2)
-      add_item(dict, std::move(it[0]), std::move(it[1]));
+      dict.emplace_key(std::move(it[0])).second = std::move(it[1]);
     scratch_.erase(first, scratch_.end());
-    return Value(std::move(dict));
-  }
-
-  // dict[key] = value, as Python's json does for a repeated key (first position, last value).
-  // Small dicts are checked for a repeated key here, comparing the text directly, which is much
-  // cheaper than Dict's general lookup.
-  static void add_item(Dict& dict, Value&& key, Value&& value) {
-    if (dict.size() < 8) {
-      const std::string& text = key.as_str();
-      for (const auto& item : dict) {
-        if (item.first.as_str() == text) {
-          dict.insert_or_assign(std::move(key), std::move(value));
-          return;
-        }
-      }
-      dict.append_unique(std::move(key), std::move(value));
-      return;
-    }
-    dict.insert_or_assign(std::move(key), std::move(value));
+    // dict[key] = value for each pair, as Python's json does for a repeated key (first
+    // position, last value), settled for the whole object at once.
+    dict.remove_duplicate_keys();
+    return result;
   }
 
   // 0..15 for a hex digit, -1 otherwise.
@@ -247,6 +228,14 @@ class Reader {
       v = (v << 4) | d;
     }
     return v;
+  }
+
+  // p_ at the opening quote; returns the decoded text (valid until the next call) and leaves
+  // p_ after the closing quote.
+  std::string_view string() {
+    string_buffer_.clear();
+    string(string_buffer_);
+    return string_buffer_;
   }
 
   // p_ at the opening quote; appends the decoded text to out and leaves p_ after the closing
@@ -429,6 +418,7 @@ class Reader {
   std::size_t max_depth_;
   std::size_t depth_ = 0;
   std::vector<Value> scratch_;  // elements (or keys and values) of the open containers
+  std::string string_buffer_;   // the text of the string being decoded
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -448,60 +438,49 @@ struct EncodeFailure {
   std::string path;  // built from the inside out while the failure travels up
 };
 
-// The variant's alternatives, in the order Writer::value switches on.
-static_assert(std::is_same_v<std::variant_alternative_t<0, Value::Variant>, std::monostate>);
-static_assert(std::is_same_v<std::variant_alternative_t<1, Value::Variant>, bool>);
-static_assert(std::is_same_v<std::variant_alternative_t<2, Value::Variant>, std::int64_t>);
-static_assert(std::is_same_v<std::variant_alternative_t<3, Value::Variant>, BigInt>);
-static_assert(std::is_same_v<std::variant_alternative_t<4, Value::Variant>, double>);
-static_assert(std::is_same_v<std::variant_alternative_t<5, Value::Variant>, Value::Complex>);
-static_assert(std::is_same_v<std::variant_alternative_t<6, Value::Variant>, Str>);
-static_assert(std::is_same_v<std::variant_alternative_t<7, Value::Variant>, Bytes>);
-static_assert(std::is_same_v<std::variant_alternative_t<8, Value::Variant>, List>);
-static_assert(std::is_same_v<std::variant_alternative_t<9, Value::Variant>, Tuple>);
-static_assert(std::is_same_v<std::variant_alternative_t<10, Value::Variant>, Dict>);
-static_assert(std::is_same_v<std::variant_alternative_t<11, Value::Variant>, Set>);
+// Writer::value switches on Value::index(); these are its alternatives in that order.
+static_assert(std::is_same_v<decltype(Value().get<Str>()), const Str&>);
 
 class Writer {
  public:
   explicit Writer(std::string& out) : out_(out) {}
 
   void value(const Value& v, std::size_t depth) {
-    const auto& var = v.variant();
+    const Value& var = v;
     switch (var.index()) {
       case 0:
         out_ += "null";
         return;
       case 1:
-        out_ += std::get<bool>(var) ? "true" : "false";
+        out_ += var.get<bool>() ? "true" : "false";
         return;
       case 2:
-        integer(std::get<std::int64_t>(var));
+        integer(var.get<std::int64_t>());
         return;
       case 3:
-        out_ += std::get<BigInt>(var).str();
+        out_ += var.get<BigInt>().str();
         return;
       case 4:
-        real(std::get<double>(var));
+        real(var.get<double>());
         return;
       case 5:
         throw EncodeFailure{"cannot serialize complex (Pyro4's json serializer refuses it)", {}};
       case 6:
-        string(std::get<Str>(var).utf8);
+        string(var.get<Str>().utf8);
         return;
       case 7:
         throw EncodeFailure{"cannot serialize bytes (Pyro4's json serializer refuses it)", {}};
       case 8:
-        items(std::get<List>(var).items, depth);
+        items(var.get<List>().items, depth);
         return;
       case 9:
-        items(std::get<Tuple>(var).items, depth);
+        items(var.get<Tuple>().items, depth);
         return;
       case 10:
-        dict(std::get<Dict>(var), depth);
+        dict(var.get<Dict>(), depth);
         return;
       case 11:
-        items(std::get<Set>(var), depth);
+        items(var.get<Set>(), depth);
         return;
       default:
         break;
@@ -640,16 +619,16 @@ class Writer {
 
   // Python's encoder converts these key types to strings; JSON keys are always strings.
   void key(const Value& k) {
-    const auto& var = k.variant();
+    const Value& var = k;
     switch (var.index()) {
       case 6:
-        string(std::get<Str>(var).utf8);
+        string(var.get<Str>().utf8);
         return;
       case 0:
         out_ += "\"null\"";
         return;
       case 1:
-        out_ += std::get<bool>(var) ? "\"true\"" : "\"false\"";
+        out_ += var.get<bool>() ? "\"true\"" : "\"false\"";
         return;
       case 2:
       case 3:

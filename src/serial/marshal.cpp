@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <new>
 #include <span>
 #include <unordered_map>
 
@@ -83,19 +84,31 @@ std::string hex_byte(unsigned char c) {
   return std::string("0x") + digits[c >> 4] + digits[c & 15];
 }
 
+// Word-at-a-time, the last word overlapping the one before: no byte loop for short strings.
 bool is_ascii(std::string_view s) noexcept {
+  constexpr std::uint64_t high = 0x8080808080808080ULL;
   const char* p = s.data();
-  std::size_t n = s.size();
-  while (n >= 8) {
+  const std::size_t n = s.size();
+  auto load8 = [](const char* q) {
     std::uint64_t w;
-    std::memcpy(&w, p, 8);
-    if (w & 0x8080808080808080ULL) return false;
-    p += 8;
-    n -= 8;
+    std::memcpy(&w, q, 8);
+    return w;
+  };
+  if (n >= 8) {
+    std::uint64_t acc = load8(p + n - 8);
+    for (std::size_t i = 0; i + 8 <= n; i += 8) acc |= load8(p + i);
+    return (acc & high) == 0;
   }
-  while (n--)
-    if (static_cast<unsigned char>(*p++) & 0x80) return false;
-  return true;
+  if (n >= 4) {
+    std::uint32_t a;
+    std::uint32_t b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    return ((a | b) & 0x80808080u) == 0;
+  }
+  unsigned acc = 0;
+  for (std::size_t i = 0; i < n; ++i) acc |= static_cast<unsigned char>(p[i]);
+  return (acc & 0x80) == 0;
 }
 
 // Base-2**15 magnitude digits (least significant first) -> decimal text. Base-10**9 limbs
@@ -150,6 +163,38 @@ class Reader {
   Value read_top() {
     charge(sizeof(Value));
     return read();
+  }
+
+  /// Reads a top-level tuple or list of 4 (a call) straight into `parts`, without building the
+  /// tuple. False, having read nothing, if the data starts with anything else.
+  bool read_call(Value (&parts)[4]) {
+    const std::size_t at = pos_;
+    if (remaining() < 2) return false;
+    const auto c = static_cast<unsigned char>(data_[pos_]);
+    const auto code = static_cast<unsigned char>(c & ~flag_ref);
+    if (code == t_small_tuple) {
+      if (static_cast<unsigned char>(data_[pos_ + 1]) != 4) return false;
+      pos_ += 2;
+    } else if (code == t_tuple || code == t_list) {
+      if (remaining() < 5) return false;
+      ++pos_;
+      if (u32() != 4) {
+        pos_ = at;
+        return false;
+      }
+    } else {
+      return false;
+    }
+    charge(5 * sizeof(Value));
+    std::size_t slot = std::numeric_limits<std::size_t>::max();
+    if (c & flag_ref) {
+      slot = refs_.size();
+      refs_.push_back({at, false});
+    }
+    Nest nest(*this, at);
+    for (Value& part : parts) read_into(part);
+    if (slot != std::numeric_limits<std::size_t>::max()) refs_[slot].done = true;
+    return true;
   }
 
  private:
@@ -233,6 +278,15 @@ class Reader {
   }
 
   Value read() {
+    Value v;
+    read_into(v);
+    return v;
+  }
+
+  // Reads the next object right into `out`, which holds None (so there is nothing to destroy,
+  // and no temporary to move: read_object's result is constructed there). Value constructors
+  // set the type last, so if reading throws, `out` still holds a None.
+  void read_into(Value& out) {
     std::size_t at = pos_;
     unsigned char c = u8();
     std::size_t slot = std::numeric_limits<std::size_t>::max();
@@ -240,9 +294,8 @@ class Reader {
       slot = refs_.size();
       refs_.push_back({at, false});
     }
-    Value v = read_object(static_cast<unsigned char>(c & ~flag_ref), at);
+    new (&out) Value(read_object(static_cast<unsigned char>(c & ~flag_ref), at));
     if (slot != std::numeric_limits<std::size_t>::max()) refs_[slot].done = true;
-    return v;
   }
 
   Value read_object(unsigned char c, std::size_t at) {
@@ -389,14 +442,14 @@ class Reader {
       if (bad != std::string_view::npos) fail("invalid UTF-8 in str", at + 5 + bad);
     }
     charge(s.size());
-    return Value(Str{std::string(s)});
+    return Value(std::in_place_type<Str>, s);
   }
 
   // CPython builds 'a'/'z' strings as one-byte-kind strings, i.e. bytes >= 0x80 are Latin-1.
   Value read_latin1(std::string_view s) {
     if (is_ascii(s)) {
       charge(s.size());
-      return Value(Str{std::string(s)});
+      return Value(std::in_place_type<Str>, s);
     }
     std::string utf8;
     utf8.reserve(s.size() * 2);
@@ -429,7 +482,7 @@ class Reader {
           continue;
         }
       }
-      items.push_back(read());
+      read_into(items.emplace_back());
     }
     return Value(std::move(seq));
   }
@@ -466,46 +519,19 @@ class Reader {
       } else if (dict.size() >= 4) {
         charge(sizeof(Dict::Item));
       }
-      Value key = read();
-      if (!key.is_hashable()) fail(std::string("unhashable dict key: ") + key.type_name(), key_at);
+      // Appended unchecked (CPython never writes a key twice); duplicates are settled below.
+      Dict::Item& item = dict.emplace_key();
+      read_into(item.first);
+      if (!item.first.is_hashable())
+        fail(std::string("unhashable dict key: ") + item.first.type_name(), key_at);
       need(1, pos_);
       if ((static_cast<unsigned char>(data_[pos_]) & ~flag_ref) == t_null)
         fail("dict key without a value", pos_);
-      // Appended unchecked (CPython never writes a key twice); duplicates are settled below.
-      dict.append_unique(std::move(key), read());
+      read_into(item.second);
     }
-    if (has_duplicate_keys(dict)) dict = without_duplicates(std::move(dict));
+    // Python's d[k] = v for each item: a repeated key keeps its first place, the last value.
+    dict.remove_duplicate_keys();
     return Value(std::move(dict));
-  }
-
-  bool has_duplicate_keys(const Dict& dict) {
-    std::size_t n = dict.size();
-    if (n <= 8) {
-      for (std::size_t i = 1; i < n; ++i)
-        for (std::size_t j = 0; j < i; ++j)
-          if (dict[j].first == dict[i].first) return true;
-      return false;
-    }
-    // Open addressing over the keys' hashes; a reusable table, so no allocation per dict.
-    std::size_t size = std::bit_ceil(2 * n);
-    table_.assign(size, 0);
-    for (std::size_t i = 0; i < n; ++i) {
-      for (std::size_t slot = dict[i].first.hash() & (size - 1);; slot = (slot + 1) & (size - 1)) {
-        if (table_[slot] == 0) {
-          table_[slot] = i + 1;
-          break;
-        }
-        if (dict[table_[slot] - 1].first == dict[i].first) return true;
-      }
-    }
-    return false;
-  }
-
-  // Python's d[k] = v for each item: a repeated key keeps its first place, the last value.
-  static Dict without_duplicates(Dict dict) {
-    Dict out;
-    for (const auto& [k, v] : dict) out.insert_or_assign(k, v);
-    return out;
   }
 
   Value read_ref(std::size_t at) {
@@ -532,8 +558,31 @@ class Reader {
   std::size_t budget_;
   std::size_t used_ = 0;
   std::size_t replaying_ = 0;  // > 0 while decoding a referenced object again
-  std::vector<Slot> refs_;
-  std::vector<std::size_t> table_;  // has_duplicate_keys: open-addressing index of the keys
+  // The reference slots: the first ones inline (a call payload flags a few objects, and an
+  // allocation would cost more than decoding it), the rest in a vector.
+  class Slots {
+   public:
+    std::size_t size() const noexcept { return size_; }
+    Slot& operator[](std::size_t i) noexcept {
+      return i < inline_count ? inline_[i] : more_[i - inline_count];
+    }
+    void push_back(Slot slot) {
+      if (size_ < inline_count) {
+        inline_[size_] = slot;
+      } else {
+        more_.push_back(slot);
+      }
+      ++size_;
+    }
+
+   private:
+    static constexpr std::size_t inline_count = 16;
+    Slot inline_[inline_count];
+    std::vector<Slot> more_;
+    std::size_t size_ = 0;
+  };
+
+  Slots refs_;
   std::unordered_map<std::size_t, BigInt> big_ints_;  // by offset of their type code
 };
 
@@ -551,13 +600,16 @@ class Writer {
   Writer& operator=(const Writer&) = delete;
   ~Writer() { out_.resize(static_cast<std::size_t>(p_ - out_.data())); }
 
+  // The common scalars inline; the rest through a call, which keeps this function small (one
+  // big visit for everything costs a heavy prologue on every value).
   void write(const Value& v) {
-    // A switch rather than std::visit: the common cases inline.
-    const auto& var = v.variant();
-    if (auto* i = std::get_if<std::int64_t>(&var)) return put(*i);
-    if (auto* s = std::get_if<Str>(&var)) return put(*s);
-    if (auto* d = std::get_if<double>(&var)) return put(*d);
-    std::visit([this](const auto& x) { put(x); }, var);
+    if (const auto* i = v.get_if<std::int64_t>()) return put(*i);
+    if (const auto* s = v.get_if<Str>()) return put(*s);
+    if (const auto* d = v.get_if<double>()) return put(*d);
+    write_other(v);
+  }
+  [[gnu::noinline]] void write_other(const Value& v) {
+    v.visit([this](const auto& x) { put(x); });
   }
 
   void put_list(const std::vector<Value>& items) {
@@ -599,7 +651,7 @@ class Writer {
   void ensure(std::size_t n) {
     if (static_cast<std::size_t>(end_ - p_) < n) grow(n);
   }
-  void grow(std::size_t n) {
+  [[gnu::noinline]] void grow(std::size_t n) {
     std::size_t used = static_cast<std::size_t>(p_ - out_.data());
     out_.resize(std::max(used + n, std::max<std::size_t>(2 * out_.size(), 256)));
     p_ = out_.data() + used;
@@ -771,6 +823,11 @@ class Marshal final : public Serializer {
   }
 
   Call decode_call(std::string_view data, const Limits& limits) const override {
+    if (data.size() <= limits.max_input) {
+      Value parts[4];
+      if (Reader(data, limits).read_call(parts)) return make_call(parts);
+    }
+    // Not a tuple or list of 4: decoded whole, for the error message.
     Value v = decode(data, limits);
     if (!v.is_tuple() && !v.is_list())
       throw SerializeError(std::string("marshal: a call must be a tuple (object, method, args, "
@@ -780,6 +837,11 @@ class Marshal final : public Serializer {
     if (items.size() != 4)
       throw SerializeError("marshal: a call must be a tuple of 4 items, got " +
                            std::to_string(items.size()));
+    return make_call(items.data());
+  }
+
+ private:
+  static Call make_call(Value* items) {
     if (!items[0].is_str() || !items[1].is_str())
       throw SerializeError(std::string("marshal: call object and method must be str, got ") +
                            items[0].type_name() + " and " + items[1].type_name());

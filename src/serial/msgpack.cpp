@@ -1,7 +1,7 @@
 // msgpack (serializer id 6) with Pyro4's conventions (msgpack-python 1.0, packb with
 // use_bin_type=True, unpackb with raw=False and Pyro4's ext hook), on msgpack-cxx.
 //
-// Parsing uses msgpack-cxx's visitor parser (msgpack::parse) and builds Values directly.
+// Parsing uses msgpack-cxx's visitor parser (msgpack::parse) and builds Values in place.
 // Not msgpack::unpack: it allocates the msgpack::object array of a container from the count
 // in its header before any element has arrived (checked on 4.1.3: `dd 00 ff ff ff` reserves
 // 16M objects = 256 MiB, `dd ff ff ff ff` throws bad_alloc, 900 nested `dd 00 10 00 00`
@@ -10,10 +10,11 @@
 // size in total, and a str/bin/ext whose length runs past the input is reported as truncated
 // by the parser without being read or allocated.
 //
-// Packing uses msgpack-cxx's packer (it picks the smallest int family, str8 for 32..255
-// bytes and fixext for 1/2/4/8/16-byte payloads, as msgpack-python does), except for floats:
-// its pack_double writes a double with an integral value as an int (1.0 -> 01), which a
-// Python peer would read back as int, so float64 is written here.
+// Packing is written here, straight into the output string (msgpack-cxx's packer goes through
+// a stream call per item, which made it the larger part of encoding). It writes the families
+// msgpack-cxx and msgpack-python pick: the smallest int family, str8 for 32..255 bytes,
+// fixext for 1/2/4/8/16-byte payloads; floats always as float64 (msgpack-cxx's pack_double
+// would write 1.0 as an int, which a Python peer reads back as int).
 //
 //   Python value             msgpack                       decoded here as
 //   None, bool               nil, true/false               same
@@ -79,18 +80,28 @@ void store_le(char* p, double d) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Decoding: a msgpack-cxx visitor. Each open container is a frame whose elements are built
-// in place; its storage is reserved from the header's count, but the counts reserved in all
-// frames together never exceed the input's size (each real element takes at least one byte),
-// so a header that lies costs nothing beyond the input.
+// Decoding: a msgpack-cxx visitor that builds the Value tree in place. A container is placed in
+// its parent (or the root) when its header arrives and filled through a pointer kept in its
+// frame, so no element or container is ever moved: the parent cannot grow while a child is
+// open (the child is its last element), which keeps the pointer valid. Room is reserved from
+// the header's count, but the counts reserved in all containers together never exceed the
+// input's size (each real element takes at least one byte), so a header that lies costs
+// nothing beyond the input. Map keys are appended unchecked and a map's repeated keys are
+// settled once, when it ends (Dict::remove_duplicate_keys: first position, last value).
 class Builder : public ::msgpack::null_visitor {
  public:
-  Builder(std::string_view input, const Limits& limits)
-      : base_(input.data()), max_depth_(limits.max_depth), budget_(input.size()) {
-    frames_.reserve(16);
-  }
+  /// With `call_parts`, a top-level array of 4 (a call) is built into call_parts[0..3]
+  /// (default-constructed: None) instead of a list; took_call() then says so.
+  Builder(std::string_view input, const Limits& limits, Value* call_parts = nullptr)
+      : base_(input.data()),
+        max_depth_(limits.max_depth),
+        budget_(input.size()),
+        call_parts_(call_parts) {}
 
-  bool visit_nil() { return emit(nullptr); }
+  bool visit_nil() {
+    place(Value());
+    return true;
+  }
   bool visit_boolean(bool v) { return emit(v); }
   bool visit_positive_integer(std::uint64_t v) { return emit(v); }
   bool visit_negative_integer(std::int64_t v) { return emit(v); }
@@ -98,9 +109,12 @@ class Builder : public ::msgpack::null_visitor {
   bool visit_float64(double v) { return emit(v); }
   bool visit_str(const char* p, std::uint32_t size) {
     std::string_view s(p, size);
-    auto bad = detail::find_invalid_utf8(s);
-    if (bad != std::string_view::npos) return error("invalid UTF-8 in str", p + bad);
-    return emit(Str{std::string(s)});
+    if (!detail::is_ascii(s)) {
+      auto bad = detail::find_invalid_utf8(s);
+      if (bad != std::string_view::npos) return error("invalid UTF-8 in str", p + bad);
+    }
+    place(std::in_place_type<Str>, s);
+    return true;
   }
   bool visit_bin(const char* p, std::uint32_t size) { return emit(Bytes{std::string(p, size)}); }
   // p[0] is the type code, the payload follows.
@@ -131,32 +145,38 @@ class Builder : public ::msgpack::null_visitor {
   }
 
   bool start_array(std::uint32_t n) {
-    if (!open()) return false;
-    frames_.back().items.reserve(take_budget(n, 1));
+    if (!can_open()) return false;
+    if (call_parts_ && n == 4 && frames_.empty()) {
+      took_call_ = true;
+      frames_.push(Frame{nullptr, nullptr, nullptr, call_parts_});
+      return true;
+    }
+    std::vector<Value>& items = place(List{}).as_list();
+    items.reserve(take_budget(n, 1));
+    frames_.push(Frame{&items, nullptr, nullptr, nullptr});
     return true;
   }
   bool end_array() {
-    List list{std::move(frames_.back().items)};
-    frames_.pop_back();
-    return emit(std::move(list));
+    frames_.pop();
+    return true;
   }
   bool start_map(std::uint32_t n) {
-    if (!open()) return false;
-    Frame& f = frames_.back();
-    f.is_map = true;
-    f.dict.reserve(take_budget(n, 2));  // a pair takes at least two bytes
+    if (!can_open()) return false;
+    Dict& dict = place(Dict()).as_dict();
+    dict.reserve(take_budget(n, 2));  // a pair takes at least two bytes
+    frames_.push(Frame{nullptr, &dict, nullptr, nullptr});
     return true;
   }
   bool end_map_key() {
-    const Value& key = frames_.back().key;
+    const Value& key = frames_.top().item->first;
     if (!key.is_hashable())
       return error(std::string("unhashable map key of type ") + key.type_name(), nullptr);
     return true;
   }
   bool end_map() {
-    Dict dict(std::move(frames_.back().dict));
-    frames_.pop_back();
-    return emit(std::move(dict));
+    frames_.top().dict->remove_duplicate_keys();
+    frames_.pop();
+    return true;
   }
 
   // error_offset is the offset of the byte that starts no valid msgpack item (0xc1).
@@ -172,58 +192,79 @@ class Builder : public ::msgpack::null_visitor {
   /// Where the error happened, if the visitor knows better than the parser's offset.
   const char* error_ptr() const noexcept { return error_ptr_; }
   Value take() { return std::move(root_); }
+  bool took_call() const noexcept { return took_call_; }
 
  private:
+  // An open container: exactly one of items, dict and fixed is set. For a map, item is the
+  // entry whose key has arrived and whose value is awaited (nullptr: a key comes next). fixed
+  // is the next of the call parts.
   struct Frame {
-    std::vector<Value> items;  // array elements
-    Dict dict;                 // map items
-    Value key;                 // map: the key that waits for its value
-    bool is_map = false;
-    bool have_key = false;
+    std::vector<Value>* items;
+    Dict* dict;
+    Dict::Item* item;
+    Value* fixed;
   };
 
-  // Places a new value (a Value or anything Value is constructible from) into the open
-  // container, or makes it the result.
+  // The open containers, innermost last: the first levels inline (no allocation for the
+  // usual shallow data), deeper ones in a vector.
+  class Frames {
+   public:
+    bool empty() const noexcept { return size_ == 0; }
+    std::size_t size() const noexcept { return size_; }
+    Frame& top() noexcept {
+      return size_ <= inline_count ? inline_[size_ - 1] : more_[size_ - 1 - inline_count];
+    }
+    void push(Frame f) {
+      if (size_ < inline_count) {
+        inline_[size_] = f;
+      } else {
+        more_.push_back(f);
+      }
+      ++size_;
+    }
+    void pop() noexcept {
+      if (size_ > inline_count) more_.pop_back();
+      --size_;
+    }
+
+   private:
+    static constexpr std::size_t inline_count = 32;
+    Frame inline_[inline_count];
+    std::vector<Frame> more_;
+    std::size_t size_ = 0;
+  };
+
   template <class T>
   bool emit(T&& x) {
-    if (frames_.empty()) {
-      root_ = Value(std::forward<T>(x));
-      return true;
-    }
-    Frame& f = frames_.back();
-    if (!f.is_map) {
-      f.items.emplace_back(std::forward<T>(x));
-    } else if (!f.have_key) {
-      f.key = Value(std::forward<T>(x));
-      f.have_key = true;
-    } else {
-      add_item(f.dict, std::move(f.key), Value(std::forward<T>(x)));
-      f.have_key = false;
-    }
+    place(std::forward<T>(x));
     return true;
   }
 
-  // dict[key] = value. Small dicts with str keys (the usual case) are checked for a repeated
-  // key here, comparing the text directly, which is much cheaper than Dict's general lookup.
-  static void add_item(Dict& dict, Value&& key, Value&& value) {
-    if (dict.size() < 8 && key.is_str()) {
-      const std::string& text = key.as_str();
-      for (const auto& item : dict) {
-        if (item.first.is_str() && item.first.as_str() == text) {
-          dict.insert_or_assign(std::move(key), std::move(value));
-          return;
-        }
-      }
-      dict.append_unique(std::move(key), std::move(value));
-      return;
+  // Constructs a new element (from a Value or anything Value is constructible from) where it
+  // belongs: the open array, the open map's next key or value, or the result.
+  template <class... Args>
+  Value& place(Args&&... args) {
+    if (frames_.empty()) {
+      root_ = Value(std::forward<Args>(args)...);
+      return root_;
     }
-    dict.insert_or_assign(std::move(key), std::move(value));
+    Frame& f = frames_.top();
+    if (f.items) return f.items->emplace_back(std::forward<Args>(args)...);
+    if (f.fixed) return *new (f.fixed++) Value(std::forward<Args>(args)...);  // over a None
+    if (!f.item) {
+      f.item = &f.dict->emplace_key(std::forward<Args>(args)...);
+      return f.item->first;
+    }
+    // The slot holds the None that append_key() put there, which has nothing to destroy:
+    // build the value right over it.
+    Value* slot = &f.item->second;
+    f.item = nullptr;
+    return *new (slot) Value(std::forward<Args>(args)...);
   }
 
-  bool open() {
+  bool can_open() {
     if (frames_.size() >= max_depth_)
       return error("nesting deeper than " + std::to_string(max_depth_) + " levels", nullptr);
-    frames_.emplace_back();
     return true;
   }
 
@@ -245,19 +286,21 @@ class Builder : public ::msgpack::null_visitor {
   const char* base_;
   std::size_t max_depth_;
   std::size_t budget_;  // input bytes not yet promised to reserved entries
-  std::vector<Frame> frames_;
+  Frames frames_;
   Value root_;
+  Value* call_parts_;
+  bool took_call_ = false;
   std::string error_;
   const char* error_ptr_ = nullptr;
   bool truncated_ = false;
 };
 
-Value decode_value(std::string_view data, const Limits& limits) {
+// Parses all of `data` into the builder; throws SerializeError for bad input.
+void parse_into(std::string_view data, const Limits& limits, Builder& builder) {
   if (data.size() > limits.max_input)
     throw SerializeError("msgpack: input of " + std::to_string(data.size()) +
                          " bytes exceeds the limit of " + std::to_string(limits.max_input));
   if (data.empty()) throw SerializeError("msgpack: empty input");
-  Builder builder(data, limits);
   std::size_t off = 0;
   bool ok = false;
   try {
@@ -282,16 +325,16 @@ Value decode_value(std::string_view data, const Limits& limits) {
   }
   if (off != data.size())
     throw SerializeError("msgpack: extra data at byte " + std::to_string(off));
+}
+
+Value decode_value(std::string_view data, const Limits& limits) {
+  Builder builder(data, limits);
+  parse_into(data, limits, builder);
   return builder.take();
 }
 
 // ---------------------------------------------------------------------------------------------
-// Encoding: msgpack-cxx's packer writing into a std::string (see the top of the file).
-struct StringStream {
-  std::string* out;
-  void write(const char* p, std::size_t n) { out->append(p, n); }
-};
-
+// Encoding.
 struct EncodeFailure {
   std::string reason;
   std::string path;
@@ -302,19 +345,37 @@ void check_length(std::size_t n, const char* what) {
     throw EncodeFailure{std::string(what) + " too long for msgpack (more than 2**32-1)", {}};
 }
 
+// Writes msgpack into a std::string through a plain pointer, growing it geometrically, so each
+// item costs one bounds check and no call. The families chosen are msgpack-cxx's (and
+// msgpack-python's): the smallest int family for the value, fixstr/str8/16/32, bin8/16/32,
+// fixext for 1/2/4/8/16-byte ext payloads, fixarray/array16/32, fixmap/map16/32.
 class Packer {
  public:
-  explicit Packer(std::string& out) : stream_{&out}, pk_(stream_) {}
+  explicit Packer(std::string& out) : out_(out) {
+    p_ = out_.data() + out_.size();
+    end_ = p_;
+  }
+  Packer(const Packer&) = delete;
+  Packer& operator=(const Packer&) = delete;
+  ~Packer() { out_.resize(static_cast<std::size_t>(p_ - out_.data())); }
 
+  // The common scalars inline; the rest through a call, which keeps this function small (one
+  // big visit for everything costs a heavy prologue on every value).
   void value(const Value& v, std::size_t depth) {
-    std::visit([&](const auto& x) { item(x, depth); }, v.variant());
+    if (const auto* s = v.get_if<Str>()) return str(s->utf8);
+    if (const auto* i = v.get_if<std::int64_t>()) return item(*i, depth);
+    if (const auto* d = v.get_if<double>()) return item(*d, depth);
+    value_other(v, depth);
+  }
+  [[gnu::noinline]] void value_other(const Value& v, std::size_t depth) {
+    v.visit([&](const auto& x) { item(x, depth); });
   }
 
   template <class Items>
   void items(const Items& items, std::size_t depth) {
     if (depth >= max_encode_depth) throw EncodeFailure{"nesting too deep", {}};
     check_length(items.size(), "array");
-    pk_.pack_array(static_cast<std::uint32_t>(items.size()));
+    head(items.size(), 0x90, 16, 0xdc);
     std::size_t i = 0;
     for (const Value& x : items) {
       try {
@@ -330,7 +391,7 @@ class Packer {
   void dict(const Dict& d, std::size_t depth) {
     if (depth >= max_encode_depth) throw EncodeFailure{"nesting too deep", {}};
     check_length(d.size(), "map");
-    pk_.pack_map(static_cast<std::uint32_t>(d.size()));
+    head(d.size(), 0x80, 16, 0xde);
     for (const auto& [k, v] : d) {
       try {
         value(k, depth + 1);
@@ -339,7 +400,7 @@ class Packer {
         std::string where = "[";
         if (k.is_str()) {
           where += '"';
-          where += std::string_view(k.as_str()).substr(0, 40);
+          where += k.as_str().substr(0, 40);
           where += '"';
         } else {
           where += k.type_name();
@@ -353,7 +414,7 @@ class Packer {
 
   void str(std::string_view s) {
     // msgpack's str is UTF-8: a lone surrogate (or a byte that is not UTF-8) has no encoding.
-    auto bad = detail::find_invalid_utf8(s);
+    auto bad = detail::is_ascii(s) ? std::string_view::npos : detail::find_invalid_utf8(s);
     if (bad != std::string_view::npos) {
       std::size_t pos = bad;
       bool surrogate = unicode::decode(s, pos, true).has_value();
@@ -362,61 +423,170 @@ class Packer {
           {}};
     }
     check_length(s.size(), "str");
-    pk_.pack_str(static_cast<std::uint32_t>(s.size()));
-    pk_.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
+    const std::size_t n = s.size();
+    ensure(5 + n);
+    if (n < 32) {
+      byte(0xa0 | n);
+    } else if (n < 256) {
+      byte(0xd9);
+      byte(n);
+    } else {
+      head(n, 0, 0, 0xda);
+    }
+    raw(s.data(), n);
   }
 
-  void nil() { pk_.pack_nil(); }
+  void nil() {
+    ensure(1);
+    byte(0xc0);
+  }
 
  private:
-  void item(std::monostate, std::size_t) { pk_.pack_nil(); }
-  void item(bool b, std::size_t) {
-    if (b) {
-      pk_.pack_true();
+  void ensure(std::size_t n) {
+    if (static_cast<std::size_t>(end_ - p_) < n) grow(n);
+  }
+  [[gnu::noinline]] void grow(std::size_t n) {
+    std::size_t used = static_cast<std::size_t>(p_ - out_.data());
+    out_.resize(std::max(used + n, std::max<std::size_t>(2 * out_.size(), 256)));
+    p_ = out_.data() + used;
+    end_ = out_.data() + out_.size();
+  }
+  // Callers ensure() room first.
+  void byte(std::size_t c) { *p_++ = static_cast<char>(c); }
+  void be(std::uint64_t v, int bytes) {
+    for (int i = bytes - 1; i >= 0; --i) *p_++ = static_cast<char>(v >> (8 * i));
+  }
+  void raw(const char* data, std::size_t n) {
+    if (n) std::memcpy(p_, data, n);
+    p_ += n;
+  }
+  // A container or long str/bin header: a fix form below `fix_limit` (fix_limit 0: none), else
+  // the 16-bit form `code16` or the 32-bit form code16 + 1.
+  void head(std::size_t n, unsigned fix_base, std::size_t fix_limit, unsigned code16) {
+    ensure(5);
+    if (n < fix_limit) {
+      byte(fix_base | n);
+    } else if (n < 65536) {
+      byte(code16);
+      be(n, 2);
     } else {
-      pk_.pack_false();
+      byte(code16 + 1);
+      be(n, 4);
     }
   }
-  void item(std::int64_t i, std::size_t) { pk_.pack_int64(i); }
-  void item(const BigInt& b, std::size_t) {
-    if (auto u = b.to_uint64()) {
-      pk_.pack_uint64(*u);
-      return;
+  void ext_head(std::size_t n, std::int8_t type) {
+    ensure(6 + n);
+    switch (n) {
+      case 1:
+        byte(0xd4);
+        break;
+      case 2:
+        byte(0xd5);
+        break;
+      case 4:
+        byte(0xd6);
+        break;
+      case 8:
+        byte(0xd7);
+        break;
+      case 16:
+        byte(0xd8);
+        break;
+      default:
+        if (n < 256) {
+          byte(0xc7);
+          byte(n);
+        } else {
+          head(n, 0, 0, 0xc8);
+        }
     }
+    byte(static_cast<unsigned char>(type));
+  }
+  void uint(std::uint64_t u) {
+    ensure(9);
+    if (u < 128) {
+      byte(u);
+    } else if (u < 256) {
+      byte(0xcc);
+      byte(u);
+    } else if (u < 65536) {
+      byte(0xcd);
+      be(u, 2);
+    } else if (u < (1ULL << 32)) {
+      byte(0xce);
+      be(u, 4);
+    } else {
+      byte(0xcf);
+      be(u, 8);
+    }
+  }
+
+  void item(std::monostate, std::size_t) { nil(); }
+  void item(bool b, std::size_t) {
+    ensure(1);
+    byte(b ? 0xc3 : 0xc2);
+  }
+  void item(std::int64_t i, std::size_t) {
+    if (i >= 0) return uint(static_cast<std::uint64_t>(i));
+    ensure(9);
+    const auto u = static_cast<std::uint64_t>(i);
+    if (i >= -32) {
+      byte(u & 0xff);  // negative fixint
+    } else if (i >= -128) {
+      byte(0xd0);
+      byte(u & 0xff);
+    } else if (i >= -32768) {
+      byte(0xd1);
+      be(u, 2);
+    } else if (i >= INT32_MIN) {
+      byte(0xd2);
+      be(u, 4);
+    } else {
+      byte(0xd3);
+      be(u, 8);
+    }
+  }
+  void item(const BigInt& b, std::size_t) {
+    if (auto u = b.to_uint64()) return uint(*u);
     // Beyond 64 bits: Pyro4's ext 0x31 with the decimal text.
     const std::string& text = b.str();
-    pk_.pack_ext(text.size(), ext_big_int);
-    pk_.pack_ext_body(text.data(), static_cast<std::uint32_t>(text.size()));
+    check_length(text.size(), "int");
+    ext_head(text.size(), ext_big_int);
+    raw(text.data(), text.size());
   }
-  // Not pk_.pack_double: msgpack-cxx 4.x packs a double with an integral value as an int
-  // (1.0 -> 01), which a Python peer would read back as int. Pyro4 always sends float64.
+  // Always float64, as Pyro4 sends (msgpack-cxx's pack_double would write 1.0 as an int).
   void item(double d, std::size_t) {
-    auto u = std::bit_cast<std::uint64_t>(d);
-    char buf[9];
-    buf[0] = static_cast<char>(0xcb);
-    for (int i = 0; i < 8; ++i) buf[1 + i] = static_cast<char>(u >> (56 - 8 * i));
-    stream_.write(buf, sizeof buf);
+    ensure(9);
+    byte(0xcb);
+    be(std::bit_cast<std::uint64_t>(d), 8);
   }
   void item(const Value::Complex& c, std::size_t) {
-    char buf[16];
-    store_le(buf, c.real());
-    store_le(buf + 8, c.imag());
-    pk_.pack_ext(sizeof buf, ext_complex);
-    pk_.pack_ext_body(buf, sizeof buf);
+    ext_head(16, ext_complex);
+    store_le(p_, c.real());
+    store_le(p_ + 8, c.imag());
+    p_ += 16;
   }
   void item(const Str& s, std::size_t) { str(s.utf8); }
   void item(const Bytes& b, std::size_t) {
-    check_length(b.data.size(), "bytes");
-    pk_.pack_bin(static_cast<std::uint32_t>(b.data.size()));
-    pk_.pack_bin_body(b.data.data(), static_cast<std::uint32_t>(b.data.size()));
+    const std::size_t n = b.data.size();
+    check_length(n, "bytes");
+    ensure(5 + n);
+    if (n < 256) {
+      byte(0xc4);
+      byte(n);
+    } else {
+      head(n, 0, 0, 0xc5);
+    }
+    raw(b.data.data(), n);
   }
   void item(const List& l, std::size_t depth) { items(l.items, depth); }
   void item(const Tuple& t, std::size_t depth) { items(t.items, depth); }
   void item(const Set& s, std::size_t depth) { items(s, depth); }
   void item(const Dict& d, std::size_t depth) { dict(d, depth); }
 
-  StringStream stream_;
-  ::msgpack::packer<StringStream> pk_;
+  std::string& out_;
+  char* p_;
+  char* end_;
 };
 
 [[noreturn]] void rethrow(const EncodeFailure& f) {
@@ -432,7 +602,6 @@ class Msgpack final : public Serializer {
 
   std::string encode(const Value& value) const override {
     std::string out;
-    out.reserve(256);
     try {
       Packer(out).value(value, 0);
     } catch (const EncodeFailure& f) {
@@ -447,11 +616,9 @@ class Msgpack final : public Serializer {
 
   // [objectId, method, args, kwargs or nil], as Pyro4's MsgpackSerializer.dumpsCall packs it.
   std::string encode_call(const Call& call) const override {
-    std::string out;
-    out.reserve(256);
+    std::string out = "\x94";  // fixarray of 4
     try {
       Packer pk(out);
-      out += '\x94';  // fixarray of 4
       pk.str(call.object);
       pk.str(call.method);
       try {
@@ -477,14 +644,21 @@ class Msgpack final : public Serializer {
   }
 
   Call decode_call(std::string_view data, const Limits& limits) const override {
-    Value v = decode_value(data, limits);
+    // The array of 4 is built straight into `parts`: no list of them.
+    Value parts[4];
+    Builder builder(data, limits, parts);
+    parse_into(data, limits, builder);
+    if (builder.took_call()) return make_call(parts);
+    Value v = builder.take();
     if (!v.is_list())
       throw SerializeError(std::string("msgpack call: expected an array of 4, got ") +
                            v.type_name());
-    auto& parts = v.as_list();
-    if (parts.size() != 4)
-      throw SerializeError("msgpack call: expected an array of 4, got " +
-                           std::to_string(parts.size()) + " items");
+    throw SerializeError("msgpack call: expected an array of 4, got " +
+                         std::to_string(v.as_list().size()) + " items");
+  }
+
+ private:
+  static Call make_call(Value* parts) {
     Call call;
     if (!parts[0].is_str())
       throw SerializeError(std::string("msgpack call: object id must be a str, got ") +

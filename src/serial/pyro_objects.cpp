@@ -100,7 +100,7 @@ std::optional<std::string> optional_str(const Value& v, const char* what) {
   if (v.is_none()) return std::nullopt;
   if (!v.is_str())
     bad_state(std::string("URI ") + what + " must be str or None, got " + v.type_name());
-  return v.as_str();
+  return std::string(v.as_str());
 }
 
 std::vector<std::string> str_items(const Value& v, const char* what) {
@@ -108,7 +108,7 @@ std::vector<std::string> str_items(const Value& v, const char* what) {
   auto add = [&](const Value& item) {
     if (!item.is_str())
       bad_state(std::string("proxy ") + what + " must hold str, got " + item.type_name());
-    add_unique(out, item.as_str());
+    add_unique(out, std::string(item.as_str()));
   };
   if (v.is_list() || v.is_tuple()) {
     for (const auto& item : v.as_sequence()) add(item);
@@ -314,7 +314,7 @@ Uri Uri::from_value(const Value& value) {
   if (uri.protocol_ == "PYROMETA" && (object.is_set() || object.is_list() || object.is_tuple())) {
     auto add = [&uri](const Value& tag) {
       if (!tag.is_str()) bad_state(std::string("URI tags must be str, got ") + tag.type_name());
-      add_unique(uri.tags_, tag.as_str());
+      add_unique(uri.tags_, std::string(tag.as_str()));
     };
     if (object.is_set()) {
       for (const auto& tag : object.as_set()) add(tag);
@@ -355,7 +355,8 @@ std::string_view ExceptionInfo::short_name() const noexcept {
 
 std::string ExceptionInfo::message() const {
   if (args.empty()) return "";
-  if (args.size() == 1) return args[0].is_str() ? args[0].as_str() : python_repr(args[0]);
+  if (args.size() == 1)
+    return args[0].is_str() ? std::string(args[0].as_str()) : python_repr(args[0]);
   return python_repr(Value::tuple(args));
 }
 
@@ -364,9 +365,9 @@ std::vector<std::string> ExceptionInfo::traceback() const {
   const Value* tb = attributes.find(Value("_pyroTraceback"));
   if (tb && (tb->is_list() || tb->is_tuple())) {
     for (const auto& line : tb->as_sequence())
-      if (line.is_str()) lines.push_back(line.as_str());
+      if (line.is_str()) lines.emplace_back(line.as_str());
   } else if (tb && tb->is_str()) {
-    lines.push_back(tb->as_str());
+    lines.emplace_back(tb->as_str());
   }
   return lines;
 }
@@ -400,7 +401,7 @@ ExceptionInfo ExceptionInfo::from_value(const Value& value) {
   if (!name || !name->is_str()) throw SerializeError("exception: no class name");
   const Value* args = d.find(Value("args"));
   if (!args || !(args->is_tuple() || args->is_list()))
-    throw SerializeError("exception " + name->as_str() + ": args must be a tuple");
+    throw SerializeError("exception " + std::string(name->as_str()) + ": args must be a tuple");
   ExceptionInfo info;
   info.class_name = name->as_str();
   info.args = args->as_sequence();

@@ -750,7 +750,7 @@ class Parser {
         std::size_t save = pos_;
         pos_ = p + 1;
         skip_ws();
-        if (!literal_at(pos_)) return Value(Str{std::string(s_.substr(start, p - start))});
+        if (!literal_at(pos_)) return Value(std::in_place_type<Str>, s_.substr(start, p - start));
         pos_ = save;
       }
     }
@@ -990,8 +990,16 @@ class Writer {
  public:
   Writer(std::string& out, const SerpentOptions& options) : out_(out), options_(options) {}
 
+  // The common scalars inline; the rest through a call, which keeps this function small (one
+  // big visit for everything costs a heavy prologue on every value).
   void write(const Value& v, std::size_t depth, bool in_key) {
-    std::visit([&](const auto& x) { write_one(x, depth, in_key); }, v.variant());
+    if (const auto* s = v.get_if<Str>()) return write_one(*s, depth, in_key);
+    if (const auto* i = v.get_if<std::int64_t>()) return write_one(*i, depth, in_key);
+    if (const auto* d = v.get_if<double>()) return write_one(*d, depth, in_key);
+    write_other(v, depth, in_key);
+  }
+  [[gnu::noinline]] void write_other(const Value& v, std::size_t depth, bool in_key) {
+    v.visit([&](const auto& x) { write_one(x, depth, in_key); });
   }
 
   void write_str(std::string_view utf8) {

@@ -136,61 +136,58 @@ void write_items(std::string& out, const Items& items, std::size_t depth, std::s
 }
 
 void write_repr(std::string& out, const Value& v, std::size_t depth, std::size_t limit) {
-  std::visit(
-      [&](const auto& x) {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::monostate>) {
-          out += "None";
-        } else if constexpr (std::is_same_v<T, bool>) {
-          out += x ? "True" : "False";
-        } else if constexpr (std::is_same_v<T, std::int64_t>) {
-          char buf[24];
-          out.append(buf,
-                     static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, x).ptr - buf));
-        } else if constexpr (std::is_same_v<T, BigInt>) {
-          out += x.str();
-        } else if constexpr (std::is_same_v<T, double>) {
-          append_float_repr(out, x);
-        } else if constexpr (std::is_same_v<T, Value::Complex>) {
-          append_complex_repr(out, x);
-        } else if constexpr (std::is_same_v<T, Str>) {
-          append_str_repr(out, x.utf8);
-        } else if constexpr (std::is_same_v<T, Bytes>) {
-          append_bytes_repr(out, x.data);
-        } else if (depth >= max_repr_depth) {
-          out += "...";
-        } else if constexpr (std::is_same_v<T, List>) {
-          out += '[';
-          write_items(out, x.items, depth, limit);
-          out += ']';
-        } else if constexpr (std::is_same_v<T, Tuple>) {
-          out += '(';
-          write_items(out, x.items, depth, limit);
-          if (x.items.size() == 1) out += ',';
-          out += ')';
-        } else if constexpr (std::is_same_v<T, Set>) {
-          if (x.empty()) {
-            out += "set()";
-            return;
-          }
-          out += '{';
-          write_items(out, x, depth, limit);
-          out += '}';
-        } else if constexpr (std::is_same_v<T, Dict>) {
-          out += '{';
-          bool first = true;
-          for (const auto& [key, value] : x) {
-            if (!first) out += ", ";
-            first = false;
-            write_repr(out, key, depth + 1, limit);
-            out += ": ";
-            write_repr(out, value, depth + 1, limit);
-            if (out.size() > limit) return;
-          }
-          out += '}';
-        }
-      },
-      v.variant());
+  v.visit([&](const auto& x) {
+    using T = std::decay_t<decltype(x)>;
+    if constexpr (std::is_same_v<T, std::monostate>) {
+      out += "None";
+    } else if constexpr (std::is_same_v<T, bool>) {
+      out += x ? "True" : "False";
+    } else if constexpr (std::is_same_v<T, std::int64_t>) {
+      char buf[24];
+      out.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, x).ptr - buf));
+    } else if constexpr (std::is_same_v<T, BigInt>) {
+      out += x.str();
+    } else if constexpr (std::is_same_v<T, double>) {
+      append_float_repr(out, x);
+    } else if constexpr (std::is_same_v<T, Value::Complex>) {
+      append_complex_repr(out, x);
+    } else if constexpr (std::is_same_v<T, Str>) {
+      append_str_repr(out, x.utf8);
+    } else if constexpr (std::is_same_v<T, Bytes>) {
+      append_bytes_repr(out, x.data);
+    } else if (depth >= max_repr_depth) {
+      out += "...";
+    } else if constexpr (std::is_same_v<T, List>) {
+      out += '[';
+      write_items(out, x.items, depth, limit);
+      out += ']';
+    } else if constexpr (std::is_same_v<T, Tuple>) {
+      out += '(';
+      write_items(out, x.items, depth, limit);
+      if (x.items.size() == 1) out += ',';
+      out += ')';
+    } else if constexpr (std::is_same_v<T, Set>) {
+      if (x.empty()) {
+        out += "set()";
+        return;
+      }
+      out += '{';
+      write_items(out, x, depth, limit);
+      out += '}';
+    } else if constexpr (std::is_same_v<T, Dict>) {
+      out += '{';
+      bool first = true;
+      for (const auto& [key, value] : x) {
+        if (!first) out += ", ";
+        first = false;
+        write_repr(out, key, depth + 1, limit);
+        out += ": ";
+        write_repr(out, value, depth + 1, limit);
+        if (out.size() > limit) return;
+      }
+      out += '}';
+    }
+  });
 }
 
 // ---- pretty -----------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <functional>
+#include <stdexcept>
 
 namespace remoto {
 
@@ -47,6 +49,54 @@ std::uint64_t float_bits(double d) noexcept {
   return std::bit_cast<std::uint64_t>(d);
 }
 
+// Hash of a byte string: 8 bytes at a time, multiply-mixed (std::hash<std::string> goes
+// through a byte-wise out-of-line murmur and was a visible part of decoding dicts).
+std::uint64_t load_word(const char* p) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+__extension__ using Uint128 = unsigned __int128;
+std::uint64_t mum(std::uint64_t a, std::uint64_t b) noexcept {
+  Uint128 r = static_cast<Uint128>(a) * b;
+  return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
+}
+std::size_t hash_bytes(std::string_view s) noexcept {
+  constexpr std::uint64_t k0 = 0xa0761d6478bd642fULL;
+  constexpr std::uint64_t k1 = 0xe7037ed1a0b428dbULL;
+  const char* p = s.data();
+  const std::size_t n = s.size();
+  std::uint64_t h = k0 ^ n;
+  std::uint64_t a = 0;
+  std::uint64_t b = 0;
+  if (n > 16) {
+    // 16 bytes at a time, then the last 16 (overlapping what came before if need be).
+    const char* const end = p + n;
+    while (end - p > 16) {
+      h = mum(load_word(p) ^ k1, load_word(p + 8) ^ h);
+      p += 16;
+    }
+    a = load_word(end - 16) ^ load_word(end - 8) * k0;
+    b = load_word(end - 8);
+  } else if (n >= 8) {
+    a = load_word(p);
+    b = load_word(p + n - 8);
+  } else if (n >= 4) {
+    std::uint32_t lo;
+    std::uint32_t hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    a = lo;
+    b = hi;
+  } else if (n > 0) {
+    auto u = [p](std::size_t i) {
+      return static_cast<std::uint64_t>(static_cast<unsigned char>(p[i]));
+    };
+    a = (u(0) << 16) | (u(n >> 1) << 8) | u(n - 1);
+  }
+  return static_cast<std::size_t>(mum(a ^ k1, b ^ h) ^ k0);
+}
+
 bool same_float(double a, double b) noexcept {
   return float_bits(a) == float_bits(b);
 }
@@ -56,6 +106,13 @@ bool same_float(double a, double b) noexcept {
 // of large dicts). Load factor at most 1/2; linear probing.
 class PositionTable {
  public:
+  // Value hashes of floats and small ints have weak low bits; mix them all in (splitmix64).
+  static std::size_t spread(std::size_t h) noexcept {
+    std::uint64_t z = h + 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return static_cast<std::size_t>(z ^ (z >> 31));
+  }
   template <class Eq>
   std::ptrdiff_t find(std::size_t hash, Eq&& same_at) const {
     if (slots_.empty()) return -1;
@@ -76,13 +133,6 @@ class PositionTable {
   }
 
  private:
-  // Value hashes of floats and small ints have weak low bits; mix them all in (splitmix64).
-  static std::size_t spread(std::size_t h) noexcept {
-    std::uint64_t z = h + 0x9e3779b97f4a7c15ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return static_cast<std::size_t>(z ^ (z >> 31));
-  }
   struct Slot {
     std::size_t hash = 0;
     std::size_t position = 0;  // position + 1; 0 marks an empty slot
@@ -126,8 +176,6 @@ Dict::~Dict() = default;
 void Dict::IndexDeleter::operator()(Index* index) const noexcept {
   delete index;
 }
-Dict::Dict(Dict&&) noexcept = default;
-Dict& Dict::operator=(Dict&&) noexcept = default;
 
 std::ptrdiff_t Dict::position(const Value& key) const {
   if (items_.size() < index_threshold) {
@@ -166,6 +214,70 @@ void Dict::append_unique(Value key, Value value) {
   items_.emplace_back(std::move(key), std::move(value));
 }
 
+Dict::Item& Dict::append_key(Value key) {
+  index_.reset();  // the key may change until remove_duplicate_keys()
+  return items_.emplace_back(std::move(key), Value());
+}
+
+void Dict::remove_duplicate_keys() {
+  const std::size_t n = items_.size();
+  if (n >= 0xFFFFFFFFu) throw std::length_error("dict too large");  // positions fit 32 bits
+  bool duplicates = false;
+  if (n <= index_threshold) {
+    // Pairwise; str keys (the usual case) compared inline.
+    for (std::size_t i = 1; i < n && !duplicates; ++i) {
+      const Value& key = items_[i].first;
+      if (const Str* text = key.get_if<Str>()) {
+        for (std::size_t j = 0; j < i; ++j) {
+          const Str* other = items_[j].first.get_if<Str>();
+          if (other && other->utf8 == text->utf8) {
+            duplicates = true;
+            break;
+          }
+        }
+      } else {
+        for (std::size_t j = 0; j < i; ++j)
+          if (items_[j].first == key) {
+            duplicates = true;
+            break;
+          }
+      }
+    }
+  } else {
+    // One exactly sized table for the whole check, reused by the thread: no allocation per
+    // dict, no rehashing as keys arrive. A slot holds position + 1 in its low 32 bits and the
+    // top of the key's hash in its high ones, so most keys that merely collide are told apart
+    // without comparing them.
+    thread_local std::vector<std::uint64_t> table;
+    const std::size_t size = std::bit_ceil(2 * n);
+    const std::size_t mask = size - 1;
+    table.assign(size, 0);
+    for (std::size_t i = 0; i < n && !duplicates; ++i) {
+      const Value& key = items_[i].first;
+      const std::uint64_t h = PositionTable::spread(key.hash());
+      const std::uint64_t tag = h & 0xFFFFFFFF00000000ULL;
+      for (std::size_t slot = h & mask;; slot = (slot + 1) & mask) {
+        const std::uint64_t entry = table[slot];
+        if (entry == 0) {
+          table[slot] = tag | (i + 1);
+          break;
+        }
+        if ((entry & 0xFFFFFFFF00000000ULL) == tag &&
+            items_[(entry & 0xFFFFFFFFULL) - 1].first == key) {
+          duplicates = true;
+          break;
+        }
+      }
+    }
+    if (table.capacity() > (1u << 16)) std::vector<std::size_t>().swap(table);
+  }
+  index_.reset();
+  if (!duplicates) return;
+  std::vector<Item> items = std::move(items_);
+  items_.clear();
+  for (auto& [k, v] : items) insert_or_assign(std::move(k), std::move(v));
+}
+
 bool operator==(const Dict& a, const Dict& b) {
   if (a.size() != b.size()) return false;
   for (const auto& [k, v] : a) {
@@ -194,8 +306,6 @@ Set::~Set() = default;
 void Set::IndexDeleter::operator()(Index* index) const noexcept {
   delete index;
 }
-Set::Set(Set&&) noexcept = default;
-Set& Set::operator=(Set&&) noexcept = default;
 
 std::ptrdiff_t Set::position(const Value& item) const {
   if (items_.size() < index_threshold) {
@@ -233,38 +343,145 @@ bool operator==(const Set& a, const Set& b) {
 
 Value::Value(BigInt b) {
   if (auto small = b.to_int64()) {
-    v_ = *small;
+    u_.i = *small;
+    kind_ = Kind::int64;
   } else {
-    v_ = std::move(b);
+    new (&u_.big) BigInt(std::move(b));
+    kind_ = Kind::big_int;
+  }
+}
+
+Value::Value(const Value& other) {
+  copy_from(other);
+  kind_ = other.kind_;  // last (see Kind)
+}
+
+void Value::copy_from(const Value& other) {
+  switch (other.kind_) {
+    case Kind::none:
+    case Kind::boolean:
+    case Kind::int64:
+    case Kind::real:
+    case Kind::complex:
+      std::memcpy(static_cast<void*>(&u_), &other.u_, sizeof u_);
+      return;
+    case Kind::big_int:
+      new (&u_.big) BigInt(other.u_.big);
+      return;
+    case Kind::str:
+      new (&u_.s) Str(other.u_.s);
+      return;
+    case Kind::bytes:
+      new (&u_.bytes) Bytes(other.u_.bytes);
+      return;
+    case Kind::list:
+      new (&u_.list) List(other.u_.list);
+      return;
+    case Kind::tuple:
+      new (&u_.tuple) Tuple(other.u_.tuple);
+      return;
+    case Kind::dict:
+      new (&u_.dict) Dict(other.u_.dict);
+      return;
+    case Kind::set:
+      new (&u_.set) Set(other.u_.set);
+      return;
+  }
+}
+
+Value& Value::operator=(const Value& other) {
+  if (this != &other) *this = Value(other);
+  return *this;
+}
+
+// The non-trivial alternatives (the trivial ones are copied inline).
+// The non-trivial alternatives (the trivial ones are copied inline). The source is left None.
+void Value::move_from(Value&& other) noexcept {
+  switch (kind_) {
+    case Kind::big_int:
+      new (&u_.big) BigInt(std::move(other.u_.big));
+      break;
+    case Kind::str:
+      new (&u_.s) Str(std::move(other.u_.s));
+      break;
+    case Kind::bytes:
+      new (&u_.bytes) Bytes(std::move(other.u_.bytes));
+      break;
+    case Kind::list:
+      new (&u_.list) List(std::move(other.u_.list));
+      break;
+    case Kind::tuple:
+      new (&u_.tuple) Tuple(std::move(other.u_.tuple));
+      break;
+    case Kind::dict:
+      new (&u_.dict) Dict(std::move(other.u_.dict));
+      break;
+    case Kind::set:
+      new (&u_.set) Set(std::move(other.u_.set));
+      break;
+    default:
+      std::memcpy(static_cast<void*>(&u_), &other.u_, sizeof u_);
+      return;
+  }
+  other.destroy();  // what is left after a move: cheap
+  other.kind_ = Kind::none;
+}
+
+void Value::destroy() noexcept {
+  switch (kind_) {
+    case Kind::big_int:
+      u_.big.~BigInt();
+      break;
+    case Kind::str:
+      u_.s.~Str();
+      break;
+    case Kind::bytes:
+      u_.bytes.~Bytes();
+      break;
+    case Kind::list:
+      u_.list.~List();
+      break;
+    case Kind::tuple:
+      u_.tuple.~Tuple();
+      break;
+    case Kind::dict:
+      u_.dict.~Dict();
+      break;
+    case Kind::set:
+      u_.set.~Set();
+      break;
+    default:
+      break;
   }
 }
 
 Type Value::type() const noexcept {
-  switch (v_.index()) {
-    case 0:
+  switch (kind_) {
+    case Kind::none:
       return Type::none;
-    case 1:
+    case Kind::boolean:
       return Type::boolean;
-    case 2:
-    case 3:
+    case Kind::int64:
+    case Kind::big_int:
       return Type::integer;
-    case 4:
+    case Kind::real:
       return Type::real;
-    case 5:
+    case Kind::complex:
       return Type::complex;
-    case 6:
+    case Kind::str:
       return Type::str;
-    case 7:
+    case Kind::bytes:
       return Type::bytes;
-    case 8:
+    case Kind::list:
       return Type::list;
-    case 9:
+    case Kind::tuple:
       return Type::tuple;
-    case 10:
+    case Kind::dict:
       return Type::dict;
-    default:
-      return Type::set;
+    case Kind::set:
+      break;
   }
+  return Type::set;
 }
 
 void Value::type_error(Type expected) const {
@@ -272,125 +489,142 @@ void Value::type_error(Type expected) const {
 }
 
 bool Value::as_bool() const {
-  if (auto* p = std::get_if<bool>(&v_)) return *p;
+  if (kind_ == Kind::boolean) return u_.b;
   type_error(Type::boolean);
 }
 std::int64_t Value::as_int() const {
-  if (auto* p = std::get_if<std::int64_t>(&v_)) return *p;
+  if (kind_ == Kind::int64) return u_.i;
   if (is_big_int()) throw TypeError("int " + as_big_int().str() + " does not fit in 64 bits");
   type_error(Type::integer);
 }
 const BigInt& Value::as_big_int() const {
-  if (auto* p = std::get_if<BigInt>(&v_)) return *p;
+  if (kind_ == Kind::big_int) return u_.big;
   type_error(Type::integer);
 }
 BigInt Value::to_big_int() const {
-  if (auto* p = std::get_if<std::int64_t>(&v_)) return BigInt::from_int64(*p);
+  if (kind_ == Kind::int64) return BigInt::from_int64(u_.i);
   return as_big_int();
 }
 double Value::as_float() const {
-  if (auto* p = std::get_if<double>(&v_)) return *p;
+  if (kind_ == Kind::real) return u_.d;
   type_error(Type::real);
 }
 Value::Complex Value::as_complex() const {
-  if (auto* p = std::get_if<Complex>(&v_)) return *p;
+  if (kind_ == Kind::complex) return u_.c;
   type_error(Type::complex);
 }
-const std::string& Value::as_str() const {
-  if (auto* p = std::get_if<Str>(&v_)) return p->utf8;
-  type_error(Type::str);
-}
 const std::string& Value::as_bytes() const {
-  if (auto* p = std::get_if<Bytes>(&v_)) return p->data;
+  if (kind_ == Kind::bytes) return u_.bytes.data;
   type_error(Type::bytes);
 }
 const std::vector<Value>& Value::as_list() const {
-  if (auto* p = std::get_if<List>(&v_)) return p->items;
+  if (kind_ == Kind::list) return u_.list.items;
   type_error(Type::list);
 }
 std::vector<Value>& Value::as_list() {
-  if (auto* p = std::get_if<List>(&v_)) return p->items;
+  if (kind_ == Kind::list) return u_.list.items;
   type_error(Type::list);
 }
 const std::vector<Value>& Value::as_tuple() const {
-  if (auto* p = std::get_if<Tuple>(&v_)) return p->items;
+  if (kind_ == Kind::tuple) return u_.tuple.items;
   type_error(Type::tuple);
 }
 std::vector<Value>& Value::as_tuple() {
-  if (auto* p = std::get_if<Tuple>(&v_)) return p->items;
+  if (kind_ == Kind::tuple) return u_.tuple.items;
   type_error(Type::tuple);
 }
 const std::vector<Value>& Value::as_sequence() const {
-  if (auto* p = std::get_if<List>(&v_)) return p->items;
-  if (auto* p = std::get_if<Tuple>(&v_)) return p->items;
+  if (kind_ == Kind::list) return u_.list.items;
+  if (kind_ == Kind::tuple) return u_.tuple.items;
   throw TypeError(std::string("expected list or tuple, got ") + type_name());
 }
 const Dict& Value::as_dict() const {
-  if (auto* p = std::get_if<Dict>(&v_)) return *p;
+  if (kind_ == Kind::dict) return u_.dict;
   type_error(Type::dict);
 }
 Dict& Value::as_dict() {
-  if (auto* p = std::get_if<Dict>(&v_)) return *p;
+  if (kind_ == Kind::dict) return u_.dict;
   type_error(Type::dict);
 }
 const Set& Value::as_set() const {
-  if (auto* p = std::get_if<Set>(&v_)) return *p;
+  if (kind_ == Kind::set) return u_.set;
   type_error(Type::set);
 }
 Set& Value::as_set() {
-  if (auto* p = std::get_if<Set>(&v_)) return *p;
+  if (kind_ == Kind::set) return u_.set;
   type_error(Type::set);
 }
 
-bool Value::is_hashable() const noexcept {
-  if (is_list() || is_dict() || is_set()) return false;
-  if (auto* t = std::get_if<Tuple>(&v_)) {
-    for (const auto& item : t->items)
-      if (!item.is_hashable()) return false;
-  }
+bool Value::tuple_is_hashable() const noexcept {
+  for (const auto& item : u_.tuple.items)
+    if (!item.is_hashable()) return false;
   return true;
 }
 
 std::size_t Value::hash() const noexcept {
-  std::size_t h = v_.index();
-  std::visit(
-      [&h](const auto& x) {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::monostate>) {
-        } else if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::int64_t>) {
-          h = mix(h, std::hash<std::int64_t>{}(static_cast<std::int64_t>(x)));
-        } else if constexpr (std::is_same_v<T, BigInt>) {
-          h = mix(h, std::hash<std::string>{}(x.str()));
-        } else if constexpr (std::is_same_v<T, double>) {
-          h = mix(h, std::hash<std::uint64_t>{}(float_bits(x)));
-        } else if constexpr (std::is_same_v<T, Complex>) {
-          h = mix(mix(h, float_bits(x.real())), float_bits(x.imag()));
-        } else if constexpr (std::is_same_v<T, Str>) {
-          h = mix(h, std::hash<std::string>{}(x.utf8));
-        } else if constexpr (std::is_same_v<T, Bytes>) {
-          h = mix(h, std::hash<std::string>{}(x.data));
-        } else if constexpr (std::is_same_v<T, Tuple> || std::is_same_v<T, List>) {
-          for (const auto& item : x.items) h = mix(h, item.hash());
-        } else if constexpr (std::is_same_v<T, Set>) {
-          std::size_t sum = 0;  // order-independent
-          for (const auto& item : x) sum += item.hash();
-          h = mix(h, sum);
-        } else if constexpr (std::is_same_v<T, Dict>) {
-          h = mix(h, x.size());
-        }
-      },
-      v_);
-  return h;
+  std::size_t h = index();
+  switch (kind_) {
+    case Kind::none:
+      return h;
+    case Kind::boolean:
+      return mix(h, std::hash<std::int64_t>{}(u_.b ? 1 : 0));
+    case Kind::int64:
+      return mix(h, std::hash<std::int64_t>{}(u_.i));
+    case Kind::big_int:
+      return mix(h, hash_bytes(u_.big.str()));
+    case Kind::real:
+      return mix(h, std::hash<std::uint64_t>{}(float_bits(u_.d)));
+    case Kind::complex:
+      return mix(mix(h, float_bits(u_.c.real())), float_bits(u_.c.imag()));
+    case Kind::str:
+      return mix(h, hash_bytes(u_.s.utf8));
+    case Kind::bytes:
+      return mix(h, hash_bytes(u_.bytes.data));
+    case Kind::list:
+    case Kind::tuple:
+      for (const auto& item : as_sequence()) h = mix(h, item.hash());
+      return h;
+    case Kind::set: {
+      std::size_t sum = 0;  // order-independent
+      for (const auto& item : u_.set) sum += item.hash();
+      return mix(h, sum);
+    }
+    case Kind::dict:
+      break;
+  }
+  return mix(h, u_.dict.size());
 }
 
 bool operator==(const Value& a, const Value& b) noexcept {
-  if (a.v_.index() != b.v_.index()) return false;
-  if (auto* x = std::get_if<double>(&a.v_)) return same_float(*x, std::get<double>(b.v_));
-  if (auto* x = std::get_if<Value::Complex>(&a.v_)) {
-    const auto& y = std::get<Value::Complex>(b.v_);
-    return same_float(x->real(), y.real()) && same_float(x->imag(), y.imag());
+  if (a.kind_ != b.kind_) return false;
+  using Kind = Value::Kind;
+  switch (a.kind_) {
+    case Kind::none:
+      return true;
+    case Kind::boolean:
+      return a.u_.b == b.u_.b;
+    case Kind::int64:
+      return a.u_.i == b.u_.i;
+    case Kind::big_int:
+      return a.u_.big == b.u_.big;
+    case Kind::real:
+      return same_float(a.u_.d, b.u_.d);
+    case Kind::complex:
+      return same_float(a.u_.c.real(), b.u_.c.real()) && same_float(a.u_.c.imag(), b.u_.c.imag());
+    case Kind::str:
+      return a.u_.s == b.u_.s;
+    case Kind::bytes:
+      return a.u_.bytes == b.u_.bytes;
+    case Kind::list:
+      return a.u_.list == b.u_.list;
+    case Kind::tuple:
+      return a.u_.tuple == b.u_.tuple;
+    case Kind::dict:
+      return a.u_.dict == b.u_.dict;
+    case Kind::set:
+      break;
   }
-  return a.v_ == b.v_;
+  return a.u_.set == b.u_.set;
 }
 
 }  // namespace remoto

@@ -255,7 +255,7 @@ struct Convert<std::string> {
   static Value to_value(const std::string& s) { return Value(Str{s}); }
   static std::string from_value(const Value& v) {
     if (!v.is_str()) detail::wrong_type(label, v);
-    return v.as_str();
+    return std::string(v.as_str());
   }
 };
 
@@ -263,7 +263,7 @@ struct Convert<std::string> {
 template <>
 struct Convert<std::string_view> {
   static constexpr std::string_view label = "str";
-  static Value to_value(std::string_view s) { return Value(Str{std::string(s)}); }
+  static Value to_value(std::string_view s) { return Value(std::in_place_type<Str>, s); }
   static std::string_view from_value(const Value& v) {
     if (!v.is_str()) detail::wrong_type(label, v);
     return v.as_str();
@@ -276,14 +276,17 @@ struct Convert<const char*> {
 };
 template <std::size_t N>
 struct Convert<char[N]> {
-  static Value to_value(const char (&s)[N]) { return Value(Str{std::string(s)}); }
+  static Value to_value(const char (&s)[N]) { return Value(std::in_place_type<Str>, s); }
 };
 
 template <>
 struct Convert<Str> {
   static constexpr std::string_view label = "str";
   static Value to_value(const Str& s) { return Value(s); }
-  static Str from_value(const Value& v) { return Str{Convert<std::string>::from_value(v)}; }
+  static Str from_value(const Value& v) {
+    if (!v.is_str()) detail::wrong_type(label, v);
+    return Str{InlineString(v.as_str())};
+  }
 };
 
 template <>

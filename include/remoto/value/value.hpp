@@ -8,16 +8,21 @@
 #include <complex>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <memory>
+#include <new>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 #include <utility>
-#include <variant>
+#include <variant>  // std::monostate
 #include <vector>
 
 #include "remoto/errors.hpp"
 #include "remoto/value/big_int.hpp"
+#include "remoto/value/inline_string.hpp"
 
 namespace remoto {
 
@@ -71,6 +76,17 @@ class Dict {
   void insert_or_assign(Value key, Value value);
   /// Appends without looking for a duplicate; the caller guarantees `key` is new.
   void append_unique(Value key, Value value);
+  /// For decoders, which build a dict in place: appends `key` with a None value and returns
+  /// the new item, whose value (and key) the decoder fills in place. Duplicates are allowed
+  /// until remove_duplicate_keys() runs, which must happen before any other use of the dict.
+  Item& append_key(Value key);
+  /// append_key() with the key constructed in place from `args` (anything a Value is).
+  template <class... Args>
+  Item& emplace_key(Args&&... args);
+  /// Settles the keys appended unchecked as Python's d[k] = v for each item in turn would: a
+  /// repeated key keeps its first position and its last value. One pass over all keys, so a
+  /// decoder checks a whole dict at once instead of looking up each key as it arrives.
+  void remove_duplicate_keys();
   void reserve(std::size_t n);
 
   friend bool operator==(const Dict& a, const Dict& b);
@@ -131,7 +147,7 @@ struct Tuple {
   friend bool operator==(const Tuple&, const Tuple&);  // defined after Value
 };
 struct Str {
-  std::string utf8;  // surrogatepass UTF-8
+  InlineString utf8;  // surrogatepass UTF-8
   friend bool operator==(const Str&, const Str&) = default;
 };
 struct Bytes {
@@ -141,38 +157,81 @@ struct Bytes {
 
 /// One Python value. Equality is identity of value and type: 1 != 1.0 != True, -0.0 != 0.0,
 /// and NaN == NaN (so that round trips can be checked with ==).
+/// A tagged union (40 bytes) rather than a std::variant: moving and destroying one is inline
+/// code instead of calls through the variant's dispatch tables, which dominated decoding.
 /// Value type. Thread safety: distinct objects safe, shared objects read-only safe (see Dict).
 class Value {
  public:
   using Complex = std::complex<double>;
 
-  Value() noexcept = default;
-  Value(std::nullptr_t) noexcept {}
-  Value(bool b) noexcept : v_(b) {}
+  Value() noexcept { new (&u_.none) std::monostate(); }
+  Value(std::nullptr_t) noexcept : Value() {}
+  Value(bool b) noexcept : kind_(Kind::boolean) { u_.b = b; }
   template <class I>
   requires(std::is_integral_v<I> && !std::is_same_v<I, bool> && !std::is_same_v<I, char>)
       Value(I i) {
     if constexpr (std::is_unsigned_v<I> && sizeof(I) >= sizeof(std::int64_t)) {
       if (i > static_cast<std::uint64_t>(INT64_MAX)) {
-        v_ = BigInt::from_uint64(i);
+        new (&u_.big) BigInt(BigInt::from_uint64(i));
+        kind_ = Kind::big_int;  // last, as in every constructor (see Kind)
         return;
       }
     }
-    v_ = static_cast<std::int64_t>(i);
+    kind_ = Kind::int64;
+    u_.i = static_cast<std::int64_t>(i);
   }
-  Value(double d) noexcept : v_(d) {}
-  Value(float d) noexcept : v_(static_cast<double>(d)) {}
-  Value(Complex c) noexcept : v_(c) {}
+  Value(double d) noexcept : kind_(Kind::real) { u_.d = d; }
+  Value(float d) noexcept : Value(static_cast<double>(d)) {}
+  Value(Complex c) noexcept : kind_(Kind::complex) { new (&u_.c) Complex(c); }
   Value(BigInt b);  // normalized: stored as int64 when it fits
-  Value(const char* s) : v_(Str{s}) {}
-  Value(std::string s) : v_(Str{std::move(s)}) {}
-  Value(std::string_view s) : v_(Str{std::string(s)}) {}
-  Value(Str s) : v_(std::move(s)) {}
-  Value(Bytes b) : v_(std::move(b)) {}
-  Value(List l) : v_(std::move(l)) {}
-  Value(Tuple t) : v_(std::move(t)) {}
-  Value(Dict d) : v_(std::move(d)) {}
-  Value(Set s) : v_(std::move(s)) {}
+  Value(const char* s) : Value(std::in_place_type<Str>, s) {}
+  Value(const std::string& s) : Value(std::in_place_type<Str>, s) {}
+  Value(std::string_view s) : Value(std::in_place_type<Str>, s) {}
+  /// A str built right in place from its surrogatepass UTF-8 (not checked): for decoders, as
+  /// vector::emplace_back(std::in_place_type<Str>, text), with no Str to move.
+  Value(std::in_place_type_t<Str>, std::string_view utf8) {
+    new (&u_.s) Str{InlineString(utf8)};
+    kind_ = Kind::str;
+  }
+  Value(Str s) noexcept : kind_(Kind::str) { new (&u_.s) Str(std::move(s)); }
+  Value(Bytes b) noexcept : kind_(Kind::bytes) { new (&u_.bytes) Bytes(std::move(b)); }
+  Value(List l) noexcept : kind_(Kind::list) { new (&u_.list) List(std::move(l)); }
+  Value(Tuple t) noexcept : kind_(Kind::tuple) { new (&u_.tuple) Tuple(std::move(t)); }
+  Value(Dict d) noexcept : kind_(Kind::dict) { new (&u_.dict) Dict(std::move(d)); }
+  Value(Set s) noexcept : kind_(Kind::set) { new (&u_.set) Set(std::move(s)); }
+
+  Value(const Value& other);
+  /// Leaves `other` None (so destroying a moved-from Value costs nothing).
+  Value(Value&& other) noexcept : kind_(other.kind_) {
+    if (is_trivial(kind_)) {
+      std::memcpy(static_cast<void*>(&u_), &other.u_, sizeof u_);
+    } else if (kind_ == Kind::str) {
+      new (&u_.s) Str(std::move(other.u_.s));
+      other.u_.s.~Str();
+      other.kind_ = Kind::none;
+    } else {
+      move_from(std::move(other));
+    }
+  }
+  Value& operator=(const Value& other);
+  Value& operator=(Value&& other) noexcept {
+    if (this == &other) return *this;
+    if (is_trivial(kind_)) {  // nothing to destroy, and `other` cannot live inside *this
+      new (this) Value(std::move(other));
+    } else {
+      Value taken(std::move(other));  // first: `other` may live inside *this
+      this->~Value();
+      new (this) Value(std::move(taken));
+    }
+    return *this;
+  }
+  ~Value() {
+    if (kind_ == Kind::str) {
+      u_.s.~Str();
+    } else if (!is_trivial(kind_)) {
+      destroy();
+    }
+  }
 
   static Value bytes(std::string_view data) { return Value(Bytes{std::string(data)}); }
   static Value list(std::vector<Value> items = {}) { return Value(List{std::move(items)}); }
@@ -181,19 +240,19 @@ class Value {
   Type type() const noexcept;
   const char* type_name() const noexcept { return remoto::type_name(type()); }
 
-  bool is_none() const noexcept { return std::holds_alternative<std::monostate>(v_); }
-  bool is_bool() const noexcept { return std::holds_alternative<bool>(v_); }
+  bool is_none() const noexcept { return kind_ == Kind::none; }
+  bool is_bool() const noexcept { return kind_ == Kind::boolean; }
   bool is_int() const noexcept { return is_int64() || is_big_int(); }
-  bool is_int64() const noexcept { return std::holds_alternative<std::int64_t>(v_); }
-  bool is_big_int() const noexcept { return std::holds_alternative<BigInt>(v_); }
-  bool is_float() const noexcept { return std::holds_alternative<double>(v_); }
-  bool is_complex() const noexcept { return std::holds_alternative<Complex>(v_); }
-  bool is_str() const noexcept { return std::holds_alternative<Str>(v_); }
-  bool is_bytes() const noexcept { return std::holds_alternative<Bytes>(v_); }
-  bool is_list() const noexcept { return std::holds_alternative<List>(v_); }
-  bool is_tuple() const noexcept { return std::holds_alternative<Tuple>(v_); }
-  bool is_dict() const noexcept { return std::holds_alternative<Dict>(v_); }
-  bool is_set() const noexcept { return std::holds_alternative<Set>(v_); }
+  bool is_int64() const noexcept { return kind_ == Kind::int64; }
+  bool is_big_int() const noexcept { return kind_ == Kind::big_int; }
+  bool is_float() const noexcept { return kind_ == Kind::real; }
+  bool is_complex() const noexcept { return kind_ == Kind::complex; }
+  bool is_str() const noexcept { return kind_ == Kind::str; }
+  bool is_bytes() const noexcept { return kind_ == Kind::bytes; }
+  bool is_list() const noexcept { return kind_ == Kind::list; }
+  bool is_tuple() const noexcept { return kind_ == Kind::tuple; }
+  bool is_dict() const noexcept { return kind_ == Kind::dict; }
+  bool is_set() const noexcept { return kind_ == Kind::set; }
 
   /// Accessors throw remoto::TypeError ("expected int, got str") on a wrong type.
   bool as_bool() const;
@@ -203,7 +262,10 @@ class Value {
   BigInt to_big_int() const;
   double as_float() const;
   Complex as_complex() const;
-  const std::string& as_str() const;  // surrogatepass UTF-8
+  std::string_view as_str() const {  // surrogatepass UTF-8, valid while the Value is
+    if (kind_ != Kind::str) type_error(Type::str);
+    return u_.s.utf8.view();
+  }
   const std::string& as_bytes() const;
   const std::vector<Value>& as_list() const;
   std::vector<Value>& as_list();
@@ -217,21 +279,141 @@ class Value {
   Set& as_set();
 
   /// Whether Python could use this as a dict key or set element (no list, dict, set inside).
-  bool is_hashable() const noexcept;
+  bool is_hashable() const noexcept {
+    if (kind_ == Kind::list || kind_ == Kind::dict || kind_ == Kind::set) return false;
+    return kind_ != Kind::tuple || tuple_is_hashable();
+  }
   /// Hash consistent with ==. Precondition: is_hashable().
   std::size_t hash() const noexcept;
 
   friend bool operator==(const Value& a, const Value& b) noexcept;
 
-  /// The underlying variant, for std::visit.
-  using Variant = std::variant<std::monostate, bool, std::int64_t, BigInt, double, Complex, Str,
-                               Bytes, List, Tuple, Dict, Set>;
-  const Variant& variant() const noexcept { return v_; }
+  /// Which of the alternatives below the value holds: 0 None (std::monostate), 1 bool,
+  /// 2 std::int64_t, 3 BigInt, 4 double, 5 Complex, 6 Str, 7 Bytes, 8 List, 9 Tuple, 10 Dict,
+  /// 11 Set (the order of the std::variant this once was).
+  std::size_t index() const noexcept { return static_cast<std::size_t>(kind_); }
+  /// The alternative of type T; precondition: the value holds a T.
+  template <class T>
+  const T& get() const noexcept {
+    return *get_if<T>();
+  }
+  /// The alternative of type T, or nullptr.
+  template <class T>
+  const T* get_if() const noexcept;
+  /// Calls f with the held alternative (const T&, T one of the types index() lists).
+  template <class F>
+  decltype(auto) visit(F&& f) const;
 
  private:
+  // Which alternative u_ holds. Every constructor sets it only once that alternative is fully
+  // built: a decoder may construct a Value right over a None (Value(f()) into its storage),
+  // and if that throws, the storage must still read as None.
+  enum class Kind : std::uint8_t {
+    none,
+    boolean,
+    int64,
+    big_int,
+    real,
+    complex,
+    str,
+    bytes,
+    list,
+    tuple,
+    dict,
+    set,
+  };
+  union Storage {
+    Storage() noexcept {}
+    ~Storage() {}
+    std::monostate none;
+    bool b;
+    std::int64_t i;
+    double d;
+    Complex c;
+    BigInt big;
+    Str s;
+    Bytes bytes;
+    List list;
+    Tuple tuple;
+    Dict dict;
+    Set set;
+  };
+
+  // Alternatives without a destructor, copied as bytes.
+  static constexpr bool is_trivial(Kind k) noexcept {
+    return k <= Kind::int64 || k == Kind::real || k == Kind::complex;
+  }
+
   [[noreturn]] void type_error(Type expected) const;
-  Variant v_;
+  bool tuple_is_hashable() const noexcept;
+  void move_from(Value&& other) noexcept;
+  void copy_from(const Value& other);
+  void destroy() noexcept;
+
+  Storage u_;
+  Kind kind_ = Kind::none;
 };
+
+template <class T>
+const T* Value::get_if() const noexcept {
+  if constexpr (std::is_same_v<T, std::monostate>) {
+    return kind_ == Kind::none ? &u_.none : nullptr;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return kind_ == Kind::boolean ? &u_.b : nullptr;
+  } else if constexpr (std::is_same_v<T, std::int64_t>) {
+    return kind_ == Kind::int64 ? &u_.i : nullptr;
+  } else if constexpr (std::is_same_v<T, BigInt>) {
+    return kind_ == Kind::big_int ? &u_.big : nullptr;
+  } else if constexpr (std::is_same_v<T, double>) {
+    return kind_ == Kind::real ? &u_.d : nullptr;
+  } else if constexpr (std::is_same_v<T, Complex>) {
+    return kind_ == Kind::complex ? &u_.c : nullptr;
+  } else if constexpr (std::is_same_v<T, Str>) {
+    return kind_ == Kind::str ? &u_.s : nullptr;
+  } else if constexpr (std::is_same_v<T, Bytes>) {
+    return kind_ == Kind::bytes ? &u_.bytes : nullptr;
+  } else if constexpr (std::is_same_v<T, List>) {
+    return kind_ == Kind::list ? &u_.list : nullptr;
+  } else if constexpr (std::is_same_v<T, Tuple>) {
+    return kind_ == Kind::tuple ? &u_.tuple : nullptr;
+  } else if constexpr (std::is_same_v<T, Dict>) {
+    return kind_ == Kind::dict ? &u_.dict : nullptr;
+  } else {
+    static_assert(std::is_same_v<T, Set>, "not one of Value's alternatives");
+    return kind_ == Kind::set ? &u_.set : nullptr;
+  }
+}
+
+template <class F>
+decltype(auto) Value::visit(F&& f) const {
+  switch (kind_) {
+    case Kind::none:
+      return f(u_.none);
+    case Kind::boolean:
+      return f(u_.b);
+    case Kind::int64:
+      return f(u_.i);
+    case Kind::big_int:
+      return f(u_.big);
+    case Kind::real:
+      return f(u_.d);
+    case Kind::complex:
+      return f(u_.c);
+    case Kind::str:
+      return f(u_.s);
+    case Kind::bytes:
+      return f(u_.bytes);
+    case Kind::list:
+      return f(u_.list);
+    case Kind::tuple:
+      return f(u_.tuple);
+    case Kind::dict:
+      return f(u_.dict);
+    case Kind::set:
+      break;
+  }
+  return f(u_.set);
+}
 
 // The members of Dict, Set, List and Tuple that need a complete Value.
 inline std::size_t Dict::size() const noexcept {
@@ -249,8 +431,19 @@ inline std::vector<Dict::Item>::const_iterator Dict::end() const noexcept {
 inline const Dict::Item& Dict::operator[](std::size_t i) const {
   return items_[i];
 }
+// Defined here, not where declared: clang instantiates the vector's members there.
+inline Dict::Dict(Dict&&) noexcept = default;
+inline Dict& Dict::operator=(Dict&&) noexcept = default;
+inline Set::Set(Set&&) noexcept = default;
+inline Set& Set::operator=(Set&&) noexcept = default;
 inline void Dict::reserve(std::size_t n) {
   items_.reserve(n);
+}
+template <class... Args>
+Dict::Item& Dict::emplace_key(Args&&... args) {
+  index_.reset();  // the key may change until remove_duplicate_keys()
+  return items_.emplace_back(std::piecewise_construct,
+                             std::forward_as_tuple(std::forward<Args>(args)...), std::tuple<>());
 }
 inline std::size_t Set::size() const noexcept {
   return items_.size();

@@ -236,6 +236,21 @@ TEST(MarshalTest, EncodesCallsAsPyro4Does) {
   EXPECT_EQ(m.decode_call(m.encode_call(attr)).kwargs, Dict{});
 }
 
+TEST(MarshalTest, DecodeCallTakesAListOrAFlaggedTupleButNoSelfReference) {
+  using namespace std::string_literals;
+  Call want{"o", "m", {1}, Dict{}};
+  // A list of 4, and a flagged small tuple whose slot number 0 the items count after.
+  EXPECT_EQ(m.decode_call("[\x04\x00\x00\x00\xfa\x01o\xfa\x01m[\x01\x00\x00\x00i\x01"
+                          "\x00\x00\x00{0"s),
+            want);
+  Call again = m.decode_call("\xa9\x04\xfa\x01or\x01\x00\x00\x00)\x00{0"s);
+  EXPECT_EQ(again.method, "o");  // a reference to slot 1, the object id
+  EXPECT_TRUE(again.args.empty());
+  // ... but its own slot (0) is unfinished while its items are read.
+  EXPECT_THROW(m.decode_call("\xa9\x04\xfa\x01or\x00\x00\x00\x00)\x00{0"s), SerializeError);
+  EXPECT_THROW(m.decode_call(")\x04\xfa\x01o"s), SerializeError);  // truncated
+}
+
 TEST(MarshalTest, RejectsBadCalls) {
   for (const Value& bad :
        {Value(1), Value::tuple({"o", "m", Value::list()}),

@@ -444,6 +444,21 @@ TEST(MsgpackTest, CallHasPyro4sShape) {
   EXPECT_EQ(ser.decode_call(bytes), attr);
 }
 
+TEST(MsgpackTest, DecodeCallBuildsOnlyTheOuterArrayAsTheCall) {
+  // Inner arrays of 4 stay lists; repeated kwargs keys settle as Python's unpacker does.
+  Call call = ser.decode_call(
+      "\x94\xa1o\xa1m\x91\x94\x01\x02\x03\x94\x04\x05\x06\x07"
+      "\x82\xa1k\x01\xa1k\x02"s);
+  EXPECT_EQ(call.object, "o");
+  EXPECT_EQ(call.method, "m");
+  ASSERT_EQ(call.args.size(), 1u);
+  EXPECT_EQ(call.args[0], Value::list({1, 2, 3, Value::list({4, 5, 6, 7})}));
+  EXPECT_EQ(call.kwargs, (Dict{{"k", 2}}));
+  EXPECT_THROW(ser.decode_call("\x94\xa1o\xa1m\x90"s), SerializeError);              // truncated
+  EXPECT_THROW(ser.decode_call("\x94\xa1o\xa1m\x90\x80\x01"s), SerializeError);      // extra
+  EXPECT_THROW(ser.decode_call("\x94\xa1o\xa1m\x90\x81\x90\x01"s), SerializeError);  // key
+}
+
 TEST(MsgpackTest, DecodeCallNamesWhatIsWrong) {
   auto error_of = [](const std::string& bytes) {
     try {

@@ -26,6 +26,20 @@ TEST(Utf8ScanTest, AgreesWithTheStrictDecoderOnRandomBytes) {
   }
 }
 
+TEST(Utf8ScanTest, IsAsciiSeesANonAsciiByteAnywhere) {
+  for (std::size_t n = 0; n <= 40; ++n) {
+    std::string s(n, 'x');
+    EXPECT_TRUE(is_ascii(s)) << n;
+    for (std::size_t i = 0; i < n; ++i) {
+      s[i] = '\x80';
+      EXPECT_FALSE(is_ascii(s)) << n << " " << i;
+      s[i] = '\x7f';
+      EXPECT_TRUE(is_ascii(s)) << n << " " << i;
+      s[i] = 'x';
+    }
+  }
+}
+
 TEST(Utf8ScanTest, EveryCodePointAndBoundary) {
   for (char32_t cp = 0; cp <= 0x10FFFF; cp += (cp < 0x20000 ? 1 : 97)) {
     std::string s = "abcdefgh";

@@ -46,6 +46,28 @@ inline std::size_t utf8_length(const char* at, const char* end) {
   return 0;
 }
 
+/// Whether every byte of s is ASCII: a word at a time, the last word overlapping the one
+/// before, so short strings (keys, words) take two loads and no loop.
+inline bool is_ascii(std::string_view s) {
+  const char* p = s.data();
+  const std::size_t n = s.size();
+  if (n >= 8) {
+    std::uint64_t acc = load8(p + n - 8);
+    for (std::size_t i = 0; i + 8 <= n; i += 8) acc |= load8(p + i);
+    return (acc & high8) == 0;
+  }
+  if (n >= 4) {
+    std::uint32_t a;
+    std::uint32_t b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    return ((a | b) & 0x80808080u) == 0;
+  }
+  unsigned acc = 0;
+  for (std::size_t i = 0; i < n; ++i) acc |= static_cast<unsigned char>(p[i]);
+  return (acc & 0x80) == 0;
+}
+
 /// Offset of the first byte of s that starts no strict UTF-8 sequence, or npos.
 inline std::size_t find_invalid_utf8(std::string_view s) {
   const char* p = s.data();
