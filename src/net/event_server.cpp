@@ -8,8 +8,10 @@
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <exception>
 #include <thread>
@@ -21,6 +23,7 @@ namespace remoto::net::detail {
 namespace {
 
 constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+constexpr int max_accepts_in_a_row = 16;
 
 // The sweep runs a few times per idle timeout, so a deadline is kept to within a quarter of
 // it, but never more often than every 10 ms nor less often than every second.
@@ -49,9 +52,14 @@ class EventWorker {
  public:
   EventWorker(const EventServer::Handler& handler, std::chrono::milliseconds idle_timeout,
               int listen_fd, bool v6)
-      : handler_(handler), tick_(tick_for(idle_timeout)), acceptor_(io_), sweep_timer_(io_) {
+      : handler_(handler),
+        tick_(tick_for(idle_timeout)),
+        protocol_(v6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4()),
+        acceptor_(io_),
+        sweep_timer_(io_) {
     idle_ticks_ = idle_timeout.count() > 0 ? ticks(idle_timeout) : 0;
-    acceptor_.assign(v6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), listen_fd);
+    acceptor_.assign(protocol_, listen_fd);
+    acceptor_.non_blocking(true);  // accept4 below must not block
   }
 
   void run() {
@@ -96,19 +104,39 @@ class EventWorker {
     if (slot.next_) slot.next_->prev_ = slot.prev_;
   }
 
+  // accept4 hands over non-blocking sockets (Asio's accept makes a separate ioctl for that)
+  // that are not yet registered with the reactor (see AcceptedSocket). The loop takes every
+  // pending connection before waiting again; a wait costs Asio an epoll_ctl to re-arm.
   asio::awaitable<void> accept_loop() {
-    for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
-      if (ec) {
-        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-        // Out of descriptors or memory: back off instead of spinning on the ready listener.
-        asio::steady_timer backoff(io_, std::chrono::milliseconds(50));
-        co_await backoff.async_wait(use_tuple);
+    const int listen_fd = acceptor_.native_handle();
+    for (int in_a_row = 0;;) {
+      int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd >= 0) {
+        try {
+          asio::awaitable<void> session = handler_(AcceptedSocket(this, fd));
+          if (session.valid()) asio::co_spawn(io_, std::move(session), log_failure);
+        } catch (...) {  // e.g. out of memory for one connection: keep accepting the others
+          log_failure(std::current_exception());
+        }
+        if (++in_a_row == max_accepts_in_a_row) {
+          // Under a flood of connections the backlog never empties: let the connections
+          // already accepted, and the sweep, have their turn.
+          in_a_row = 0;
+          co_await asio::post(io_, asio::use_awaitable);
+        }
         continue;
       }
-      asio::error_code ignored;
-      socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-      asio::co_spawn(io_, handler_(AcceptedSocket{this, std::move(socket)}), log_failure);
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        in_a_row = 0;
+        auto [ec] = co_await acceptor_.async_wait(asio::ip::tcp::acceptor::wait_read, use_tuple);
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+        continue;
+      }
+      // Out of descriptors or memory: back off instead of spinning on the ready listener.
+      asio::steady_timer backoff(io_, std::chrono::milliseconds(50));
+      co_await backoff.async_wait(use_tuple);
+      if (!acceptor_.is_open()) co_return;
     }
   }
 
@@ -133,6 +161,7 @@ class EventWorker {
   std::chrono::milliseconds tick_;
   std::uint64_t idle_ticks_ = 0;
   std::uint64_t now_ = 1;  // sweep ticks since start
+  asio::ip::tcp protocol_;
   // Declared before io_: the connection frames that io_ destroys unlink themselves from it.
   ConnectionSlot* head_ = nullptr;
   // Every socket of this io_context is used on its one thread only, so Asio may skip the
@@ -143,8 +172,17 @@ class EventWorker {
   std::jthread thread_;
 };
 
+AcceptedSocket::~AcceptedSocket() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
 ConnectionSlot::ConnectionSlot(AcceptedSocket accepted) noexcept
-    : worker_(*accepted.worker), socket_(std::move(accepted.socket)) {
+    : worker_(*accepted.worker_), socket_(worker_.io_) {
+  asio::error_code ec;
+  socket_.assign(worker_.protocol_, accepted.fd_, ec);  // registers it with the reactor
+  // On failure the socket stays closed, so the handler's first operation fails; the
+  // descriptor is then still the AcceptedSocket's, which closes it.
+  if (!ec) accepted.fd_ = -1;
   worker_.link(*this);
 }
 

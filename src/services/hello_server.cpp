@@ -87,7 +87,11 @@ net::FeedResult HelloSession::feed(std::string_view input, std::string& out) {
                  : request.method == net::HttpMethod::head ? 1
                                                            : 2;
     out += replies()[method][connection];
-    if (!request.keep_alive) return {input.size(), true, false};
+    if (!request.keep_alive) {
+      // Closing at once is safe only if the request, body included, is all there was.
+      bool complete = input.size() - pos - request.head_size == request.content_length;
+      return {input.size(), true, false, complete};
+    }
     pos += request.head_size;
     body_left_ = request.content_length;
   }

@@ -119,6 +119,47 @@ def test_connection_close(hello):
     assert b"\r\nConnection: close\r\n" in reply
 
 
+CLOSE_GET = b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n"
+CLOSE_OK = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 15\r\n"
+            b"Connection: close\r\n\r\n" + BODY)
+
+
+def test_connection_close_alone_gets_the_reply_then_eof(hello):
+    for _ in range(20):
+        with connect(hello) as sock:
+            sock.sendall(CLOSE_GET)
+            assert receive_until_clean_eof(sock) == CLOSE_OK
+
+
+def receive_until_clean_eof(sock):
+    """Like receive_until_closed, but a reset fails the test."""
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+@pytest.mark.parametrize("extra", [b"x", GET * 50, b"y" * 300000],
+                         ids=["one-byte", "pipelined", "300kB"])
+def test_connection_close_with_unread_input_still_gets_the_whole_reply(hello, extra):
+    # The server closes with input it never reads: that must not reset the connection
+    # (a reset can destroy the reply before the client reads it).
+    with connect(hello) as sock:
+        sock.sendall(CLOSE_GET + extra)
+        time.sleep(0.1)  # a reset, if any, arrives before we read
+        assert receive_until_clean_eof(sock) == CLOSE_OK
+
+
+def test_connection_close_with_a_body_still_on_its_way(hello):
+    with connect(hello) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nConnection: close\r\nContent-Length: 20000\r\n\r\n")
+        reply = receive_exactly(sock, 40)
+        sock.sendall(b"z" * 20000)  # after the reply: read and discarded, no reset
+        reply += receive_until_clean_eof(sock)
+    assert reply.startswith(b"HTTP/1.1 405 Method Not Allowed\r\n")
+    assert b"\r\nConnection: close\r\n" in reply
+
+
 def test_head_has_no_body(hello):
     conn = http.client.HTTPConnection("127.0.0.1", hello.port, timeout=5)
     conn.request("HEAD", "/")

@@ -23,6 +23,12 @@ struct FeedResult {
   /// message half received), the deadline set at the last boundary stays, so a client that
   /// trickles a message byte by byte is still dropped in time.
   bool idle = true;
+  /// With `close`: the input ended exactly where the last message ended, and nothing more is
+  /// expected (no unread body, no bytes after it). The driver may then close at once. Left
+  /// false, it closes gracefully: FIN, then it reads and discards what the peer still sends
+  /// for a short while, so that unread input cannot turn the close into a reset that
+  /// destroys the reply before the peer reads it.
+  bool input_complete = false;
 };
 
 /// One connection's protocol state. Called from one thread at a time.

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "../loopback_client.hpp"
 #include "remoto/errors.hpp"
@@ -24,16 +25,22 @@ using remoto::net::StreamSession;
 using remoto::net::TcpServer;
 using remoto::test::LoopbackClient;
 
-/// Answers each complete line in upper case; "quit" says bye and closes.
+constexpr std::size_t flood_size = 4 << 20;
+
+/// Answers each complete line in upper case; "quit" says bye and closes, "flood" answers
+/// flood_size bytes and closes. Either tells the driver whether input followed the line.
 class ShoutSession final : public StreamSession {
  public:
   FeedResult feed(std::string_view input, std::string& out) override {
     std::size_t pos = 0;
     for (std::size_t eol; (eol = input.find('\n', pos)) != std::string_view::npos; pos = eol + 1) {
       std::string_view line = input.substr(pos, eol - pos);
-      if (line == "quit") {
-        out += "bye\n";
-        return {eol + 1, true, true};
+      if (line == "quit" || line == "flood") {
+        if (line == "quit")
+          out += "bye\n";
+        else
+          out.append(flood_size, 'x');
+        return {eol + 1, true, true, eol + 1 == input.size()};
       }
       for (char c : line) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       out += '\n';
@@ -41,6 +48,20 @@ class ShoutSession final : public StreamSession {
     return {pos, false, pos == input.size()};
   }
 };
+
+/// Reads until the peer closes; "reset" if the connection was reset instead.
+std::string receive_until_clean_eof(LoopbackClient& client) {
+  std::string data;
+  char buffer[4096];
+  for (;;) {
+    pollfd p{client.fd(), POLLIN, 0};
+    if (::poll(&p, 1, 3000) <= 0) return data + "(timeout)";
+    ssize_t n = ::recv(client.fd(), buffer, sizeof buffer, 0);
+    if (n == 0) return data;
+    if (n < 0) return data + "(reset)";
+    data.append(buffer, static_cast<std::size_t>(n));
+  }
+}
 
 class TcpServerTest : public ::testing::TestWithParam<ConnectionModel> {
  protected:
@@ -65,6 +86,44 @@ TEST_P(TcpServerTest, RunsACustomSession) {
   EXPECT_EQ(client.receive(5), "HOLA\n");
   client.send("do\nquit\nignored\n");
   EXPECT_EQ(client.receive_all(), "MUNDO\nbye\n");
+  EXPECT_TRUE(client.eof());
+}
+
+TEST_P(TcpServerTest, ClosesAfterTheLastReplyWhetherOrNotInputWasLeftUnread) {
+  TcpServer server(options(), shout());
+  std::uint16_t port = server.start();
+  {
+    LoopbackClient client(port);  // nothing after "quit": the server closes at once
+    client.send("quit\n");
+    EXPECT_EQ(client.receive_all(), "bye\n");
+    EXPECT_TRUE(client.eof());
+  }
+  {
+    // Input the server never reads, in its receive queue when it closes: the close must not
+    // turn into a reset that destroys the reply.
+    LoopbackClient client(port);
+    client.send("hi\nquit\n" + std::string(200'000, 'j'));
+    std::this_thread::sleep_for(100ms);  // a reset, if any, arrives before we read
+    EXPECT_EQ(receive_until_clean_eof(client), "HI\nbye\n");
+  }
+  {
+    LoopbackClient client(port);  // the last line arrives in two pieces
+    client.send("qu");
+    EXPECT_EQ(client.receive(1, 100ms), "");
+    client.send("it\n");
+    EXPECT_EQ(client.receive_all(), "bye\n");
+    EXPECT_TRUE(client.eof());
+  }
+}
+
+TEST_P(TcpServerTest, DeliversAWholeLargeLastReplyToASlowReader) {
+  TcpServer server(options(), shout());
+  LoopbackClient client(server.start());
+  client.send("flood\n");
+  std::this_thread::sleep_for(100ms);  // the reply fills the socket buffers before we read
+  std::string reply = client.receive_all();
+  EXPECT_EQ(reply.size(), flood_size);
+  EXPECT_EQ(reply.find_first_not_of('x'), std::string::npos);
   EXPECT_TRUE(client.eof());
 }
 

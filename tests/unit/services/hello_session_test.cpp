@@ -59,6 +59,31 @@ TEST(HelloSessionTest, ClosesAfterAnError) {
   EXPECT_NE(out.find("header line without a colon"), std::string::npos);
 }
 
+TEST(HelloSessionTest, SaysWhetherTheInputEndedWithTheLastRequest) {
+  // The driver closes at once only then; otherwise it lingers so that the reply survives.
+  auto last = [](const std::string& input) {
+    HelloSession session;
+    std::string out;
+    return session.feed(input, out);
+  };
+  auto result = last("GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(result.close);
+  EXPECT_TRUE(result.input_complete);
+  result = last("GET / HTTP/1.0\r\n\r\n");
+  EXPECT_TRUE(result.close);
+  EXPECT_TRUE(result.input_complete);
+  result = last("POST / HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc");
+  EXPECT_TRUE(result.close);
+  EXPECT_TRUE(result.input_complete);
+  // More bytes after the request, a body still to come, an error: not complete.
+  EXPECT_FALSE(last("GET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\n\r\n").input_complete);
+  EXPECT_FALSE(last("POST / HTTP/1.0\r\nContent-Length: 3\r\n\r\nab").input_complete);
+  EXPECT_FALSE(last("POST / HTTP/1.0\r\nContent-Length: 3\r\n\r\nabcd").input_complete);
+  result = last("GET / HTTP/1.1\r\nbad header\r\n\r\n");
+  EXPECT_TRUE(result.close);
+  EXPECT_FALSE(result.input_complete);
+}
+
 TEST(HelloSessionTest, BusyReplyIs503) {
   EXPECT_EQ(remoto::services::hello_busy_reply().find("HTTP/1.1 503 Service Unavailable\r\n"), 0u);
 }

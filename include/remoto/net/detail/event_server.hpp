@@ -1,11 +1,18 @@
 // The event-driven connection model: one io_context per I/O thread, each with its own
-// acceptor on the shared port (SO_REUSEPORT), and one coroutine per connection, which runs on
-// the thread that accepted it and never moves. Connection state is therefore touched by one
+// acceptor on the shared port (SO_REUSEPORT), and one coroutine per connection that has to
+// wait (one served at once needs none), which runs on the thread that accepted it and never
+// moves. Connection state is therefore touched by one
 // thread only and needs no locks. Idle deadlines are kept by one periodic sweep per thread
 // instead of a timer per read. Detail header: it exposes Asio, include it only from .cpp files.
 // Generic: the handler is any coroutine over a socket (TcpServer runs StreamSessions with it;
 // a chat server can run its own loop).
 #pragma once
+
+// A standard header before Asio's: Asio 1.22 decides between aligned_alloc and operator new
+// for its recycled memory from a libstdc++ macro, which it only sees if one was included
+// first. A file that starts with Asio would otherwise allocate with one and free with the
+// other (AddressSanitizer: alloc-dealloc-mismatch).
+#include <cstddef>
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
@@ -14,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "remoto/net/server_options.hpp"
@@ -22,11 +30,25 @@ namespace remoto::net::detail {
 
 class EventWorker;
 
-/// A connection just accepted, on its way to the handler, which makes a ConnectionSlot of it
-/// in its own coroutine frame (one frame per connection, not two).
-struct AcceptedSocket {
-  EventWorker* worker;
-  asio::ip::tcp::socket socket;
+/// A connection just accepted (non-blocking, close-on-exec), on its way to the handler. It is
+/// still a bare descriptor, unknown to Asio: a handler that can serve the connection with a
+/// few non-blocking calls and close it never pays for registering it with the reactor. To
+/// wait on it, the handler makes a ConnectionSlot of it in its own coroutine frame (one frame
+/// per connection, not two). Move-only; closes the descriptor unless a slot took it.
+class AcceptedSocket {
+ public:
+  AcceptedSocket(EventWorker* worker, int fd) noexcept : worker_(worker), fd_(fd) {}
+  AcceptedSocket(AcceptedSocket&& other) noexcept
+      : worker_(other.worker_), fd_(std::exchange(other.fd_, -1)) {}
+  AcceptedSocket& operator=(AcceptedSocket&&) = delete;
+  ~AcceptedSocket();
+
+  int native_handle() const noexcept { return fd_; }
+
+ private:
+  friend class ConnectionSlot;
+  EventWorker* worker_;
+  int fd_;
 };
 
 /// One live connection of an EventServer: its socket and its idle deadline. Lives in the
@@ -61,13 +83,16 @@ class ConnectionSlot {
   bool expired_ = false;
 };
 
-/// Runs `handler` for every accepted connection (TCP_NODELAY set). The handler makes a
-/// ConnectionSlot of what it gets, which then owns the socket; when the handler returns, the
-/// socket closes:
+/// Runs `handler` for every accepted connection (Nagle left on: a handler that answers in one
+/// write per request gains nothing from TCP_NODELAY until a connection's second reply). The
+/// handler makes a ConnectionSlot of what it gets, which then owns the socket; when the
+/// handler returns, the socket closes:
 ///     [](AcceptedSocket accepted) -> asio::awaitable<void> {
 ///       ConnectionSlot slot(std::move(accepted));
 ///       ... co_await slot.socket().async_read_some(...) ...
 ///     }
+/// A handler that is not a coroutine itself may instead finish the connection at once with
+/// non-blocking calls on native_handle() and return an empty awaitable (nothing is spawned).
 /// Resource type. start() and stop() from one controlling thread.
 class EventServer {
  public:
