@@ -5,9 +5,6 @@
 
 #include <sys/socket.h>
 
-#include <array>
-#include <asio/experimental/as_tuple.hpp>
-#include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <cerrno>
 #include <cstring>
@@ -25,8 +22,8 @@ constexpr std::size_t read_size = 64 * 1024;  // large reads: echo throughput
 constexpr auto linger_time = std::chrono::seconds(2);
 
 /// The bytes an event-model I/O thread reads into and answers from. Shared by all the
-/// thread's connections, because a connection only uses them between two suspensions: an
-/// idle connection holds no big buffer, only its small first-read one.
+/// thread's connections, because a connection only uses them within one handler: an idle
+/// connection holds no buffer.
 struct ThreadBuffers {
   std::unique_ptr<char[]> in{new char[read_size]};
   std::string out;
@@ -56,171 +53,254 @@ FeedResult feed(StreamSession& session, std::string& pending, const char* data, 
 }
 
 using asio::ip::tcp;
-constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
-/// Closes gracefully: FIN first, then read and discard until the peer's EOF (or a short
-/// while), so that unread input does not turn our close into a reset that could destroy the
-/// reply before the peer reads it.
-asio::awaitable<void> linger(detail::ConnectionSlot& slot) {
-  tcp::socket& socket = slot.socket();
-  asio::error_code ec;
-  socket.shutdown(tcp::socket::shutdown_send, ec);
-  if (ec) co_return;
-  slot.arm(std::chrono::duration_cast<std::chrono::milliseconds>(linger_time));
-  for (;;) {
-    socket.read_some(asio::buffer(thread_buffers().in.get(), read_size), ec);
-    if (ec == asio::error::would_block) {
-      std::tie(ec) = co_await socket.async_wait(tcp::socket::wait_read, use_tuple);
-      if (ec) co_return;
-      continue;
-    }
-    if (ec) co_return;  // EOF included
-  }
-}
-
-/// Whether a connection the session closes must linger (see linger()): unless the session
-/// saw its input end exactly at its last message, the peer may still be sending (pipelined
-/// bytes, a body not read, an error answered before the request was whole). A read that
-/// filled the buffer may have left more in the socket. With nothing unread, close() sends FIN
-/// after the reply, as a shutdown would, and the peer gets every byte of it.
+/// Whether a connection the session closes must linger (see EventConnection::linger): unless
+/// the session saw its input end exactly at its last message, the peer may still be sending
+/// (pipelined bytes, a body not read, an error answered before the request was whole). A read
+/// that filled the buffer may have left more in the socket. With nothing unread, close() sends
+/// FIN after the reply, as a shutdown would, and the peer gets every byte of it.
 bool must_linger(const FeedResult& result, std::size_t read, std::size_t buffer_size) {
   return !result.input_complete || read == buffer_size;
 }
 
-void set_no_delay(tcp::socket& socket) {
-  asio::error_code ignored;
-  socket.set_option(tcp::no_delay(true), ignored);
+/// Whether a failed recv/send only means "not now".
+bool would_block(int error) {
+  return error == EAGAIN || error == EWOULDBLOCK || error == EINTR;
 }
 
-/// What run_event_session takes over from start_event_session.
-struct EventStart {
-  std::string pending;  // the unfinished message
-  std::string unsent;   // the part of the first reply the socket did not take
-  bool replied = false;
-  bool close = false;
-  bool linger = false;
-};
+/// One connection of the event model, driven by completion handlers rather than a coroutine,
+/// so that an idle connection costs little memory: this object (the socket in its sweep slot,
+/// the session, two empty strings) and Asio's per-descriptor state plus one pending readiness
+/// wait, whose handler owns the object. Bytes are read only once the socket is readable, with
+/// plain non-blocking calls into the I/O thread's shared buffer, so an idle connection holds no
+/// read buffer and no coroutine frames (a coroutine parked in a read held about 1.7 kB: its
+/// frame, co_spawn's, the use_awaitable initiation's and the read operation).
+///
+/// Waiting for readiness costs Asio an epoll_ctl per wait; starting a read instead costs a
+/// failed recv whenever nothing is there yet (Asio tries every read at once), which for a
+/// keep-alive request/response connection is every time: one system call either way.
+///
+/// A new connection is first served without the reactor (serve_first): a connection that brought
+/// its whole request, got its whole reply and is to be closed (HTTP with a new connection per
+/// request) costs recv, send and close, and is never registered with Asio.
+class EventConnection {
+ public:
+  using Owner = std::unique_ptr<EventConnection>;
 
-/// A new connection's first read and reply, with plain non-blocking calls: a connection that
-/// brought its whole request, got its whole reply and is to be closed (HTTP with a new
-/// connection per request) is served with three system calls, without a coroutine and
-/// without ever being registered with the reactor. True: nothing more to do (closing the
-/// descriptor sends FIN after the reply). False: continue in run_event_session with `start`.
-bool serve_first_read(int fd, StreamSession& session, EventStart& start) {
-  ThreadBuffers& buffers = thread_buffers();
-  ssize_t got = ::recv(fd, buffers.in.get(), read_size, 0);
-  if (got == 0) return true;  // closed already
-  if (got < 0) return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
-  auto n = static_cast<std::size_t>(got);
-  buffers.out.clear();
-  FeedResult result = feed(session, start.pending, buffers.in.get(), n, buffers.out);
-  start.close = result.close;
-  start.linger = result.close && must_linger(result, n, read_size);
-  if (!buffers.out.empty()) {
-    start.replied = true;
-    ssize_t sent = ::send(fd, buffers.out.data(), buffers.out.size(), MSG_NOSIGNAL);
-    if (sent < 0) {
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return true;
-      sent = 0;
+  /// Serves a new connection.
+  static void start(detail::AcceptedSocket accepted, std::unique_ptr<StreamSession> session) {
+    int fd = accepted.native_handle();
+    First first = serve_first(fd, *session);
+    if (first.done) return;  // `accepted` closes the descriptor
+    Owner self(new EventConnection(std::move(accepted), std::move(session)));
+    EventConnection& c = *self;
+    if (!first.pending.empty()) c.pending() = std::move(first.pending);
+    c.replied_ = first.replied;
+    if (!first.unsent.empty()) {
+      c.unsent() = std::move(first.unsent);
+      write_rest(std::move(self), first.next);
+      return;
     }
-    if (static_cast<std::size_t>(sent) < buffers.out.size())
-      start.unsent.assign(buffers.out, static_cast<std::size_t>(sent));
+    if (first.next.close) {
+      linger(std::move(self));  // (a close without linger was done)
+      return;
+    }
+    wait_readable(std::move(self));
   }
-  return start.close && !start.linger && start.unsent.empty();
-}
 
-// Sized for a typical request (wrk's is ~40 bytes, curl's ~80): a connection waits with a read
-// into this buffer, which lives in its coroutine frame. Reading, rather than waiting for
-// readiness and then reading, saves a system call per request (Asio re-arms epoll for a wait).
-constexpr std::size_t first_read_size = 128;
+ private:
+  /// What comes after a reply has been sent.
+  struct Next {
+    bool close = false;   // close the connection,
+    bool linger = false;  // gracefully (see linger())
+    bool idle = true;     // the session is between messages: restart the idle deadline
+  };
 
-asio::awaitable<void> run_event_session(detail::AcceptedSocket accepted,
-                                        std::unique_ptr<StreamSession> session, EventStart start) {
-  detail::ConnectionSlot slot(std::move(accepted));
-  tcp::socket& socket = slot.socket();
-  asio::error_code ec;
-  socket.non_blocking(true, ec);  // it is already; this tells Asio so
-  if (ec) co_return;
-  // Nagle only ever delays a reply that follows an unacknowledged one: from the second reply
-  // on, it is off (as nginx does for keep-alive).
-  bool no_delay = false;
-  slot.arm();
-  if (!start.unsent.empty()) {
-    set_no_delay(socket);
-    no_delay = true;
-    std::tie(ec, std::ignore) =
-        co_await asio::async_write(socket, asio::buffer(start.unsent), use_tuple);
-    if (ec) co_return;
-    std::string().swap(start.unsent);
+  /// What the first read of a connection did.
+  struct First {
+    bool done = false;  // nothing more to do: close
+    bool replied = false;
+    Next next;
+    std::string pending;  // the unfinished message
+    std::string unsent;   // the part of the first reply the socket did not take
+  };
+
+  static Next next_after(const FeedResult& result, std::size_t read) {
+    return {result.close, result.close && must_linger(result, read, read_size), result.idle};
   }
-  if (start.close) {
-    if (start.linger) co_await linger(slot);
-    co_return;
+
+  EventConnection(detail::AcceptedSocket accepted, std::unique_ptr<StreamSession> session)
+      : slot_(std::move(accepted)), session_(std::move(session)) {
+    slot_.arm();
   }
-  std::string pending = std::move(start.pending);  // empty (no heap) while idle
-  bool replied = start.replied;
-  std::array<char, first_read_size> first;
-  for (;;) {
-    std::size_t n = 0;
-    std::tie(ec, n) = co_await socket.async_read_some(asio::buffer(first), use_tuple);
-    if (ec) co_return;  // EOF, reset, or closed by the sweep
+
+  int fd() noexcept { return slot_.socket().native_handle(); }
+
+  static First serve_first(int fd, StreamSession& session) {
+    First first;
     ThreadBuffers& buffers = thread_buffers();
-    const char* data = first.data();
-    std::size_t buffer_size = first.size();
-    if (n == first.size()) {
-      // There may be more (pipelining, a large request, echo): take it in one more read into
-      // the thread's big buffer.
-      std::memcpy(buffers.in.get(), first.data(), n);
-      std::size_t more = socket.read_some(asio::buffer(buffers.in.get() + n, read_size - n), ec);
-      if (!ec) n += more;  // an error (EOF included) shows up again on the next read
-      data = buffers.in.get();
-      buffer_size = read_size;
+    ssize_t got = ::recv(fd, buffers.in.get(), read_size, 0);
+    if (got == 0) {
+      first.done = true;  // closed already
+      return first;
     }
-
+    if (got < 0) {
+      first.done = !would_block(errno);
+      return first;
+    }
+    auto n = static_cast<std::size_t>(got);
     buffers.out.clear();
-    FeedResult result = feed(*session, pending, data, n, buffers.out);
+    first.next = next_after(feed(session, first.pending, buffers.in.get(), n, buffers.out), n);
     if (!buffers.out.empty()) {
-      if (replied && !no_delay) {
-        set_no_delay(socket);
-        no_delay = true;
+      first.replied = true;
+      ssize_t sent = ::send(fd, buffers.out.data(), buffers.out.size(), MSG_NOSIGNAL);
+      if (sent < 0) {
+        if (!would_block(errno)) {
+          first.done = true;
+          return first;
+        }
+        sent = 0;
       }
-      replied = true;
-      std::size_t written = socket.write_some(asio::buffer(buffers.out), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) {
-        written = 0;
-        ec.clear();
-      }
-      if (ec) co_return;
-      if (written < buffers.out.size()) {
-        // The peer's window is full: the thread's buffer must not wait with us.
-        std::string rest(buffers.out, written);
-        slot.arm();
-        std::tie(ec, std::ignore) =
-            co_await asio::async_write(socket, asio::buffer(rest), use_tuple);
-        if (ec) co_return;
-      }
+      if (static_cast<std::size_t>(sent) < buffers.out.size())
+        first.unsent.assign(buffers.out, static_cast<std::size_t>(sent));
     }
-    if (result.close) {
-      if (must_linger(result, n, buffer_size)) co_await linger(slot);
-      co_return;
-    }
-    if (result.idle) slot.arm();
+    // Closing with nothing unread and nothing unsent: close() sends FIN after the reply.
+    first.done = first.next.close && !first.next.linger && first.unsent.empty();
+    return first;
   }
-}
 
-/// A new connection (see serve_first_read); what is left continues in run_event_session.
-/// A new connection: served at once if it can be (see serve_first_read). Anything else (no
-/// bytes yet, an unfinished request, keep-alive, a reply the socket did not take whole)
-/// continues in run_event_session. When the first read finds nothing, the request is still on
-/// its way; looking once more after the thread's other work, before paying for the reactor,
-/// almost never found it (tried).
-asio::awaitable<void> start_event_session(detail::AcceptedSocket accepted,
-                                          const SessionFactory& factory) {
-  std::unique_ptr<StreamSession> session = factory();
-  EventStart start;
-  if (serve_first_read(accepted.native_handle(), *session, start)) return {};
-  return run_event_session(std::move(accepted), std::move(session), std::move(start));
-}
+  static void wait_readable(Owner self) {
+    auto& socket = self->slot_.socket();
+    socket.async_wait(tcp::socket::wait_read,
+                      [self = std::move(self)](asio::error_code ec) mutable {
+                        if (!ec)
+                          serve(std::move(self));  // else closed by the sweep or the server's stop
+                      });
+  }
+
+  // Reads what is there and answers it; then waits for more, writes the rest, or closes.
+  static void serve(Owner self) {
+    EventConnection& c = *self;
+    int fd = c.fd();
+    ThreadBuffers& buffers = thread_buffers();
+    ssize_t got;
+    do {
+      got = ::recv(fd, buffers.in.get(), read_size, 0);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0 && would_block(errno)) {
+      wait_readable(std::move(self));  // a spurious wake-up
+      return;
+    }
+    if (got <= 0) return;  // EOF or reset: closes
+    auto n = static_cast<std::size_t>(got);
+    buffers.out.clear();
+    Next next = c.feed_session(buffers.in.get(), n, buffers.out);
+    if (!buffers.out.empty()) {
+      if (c.replied_ && !c.no_delay_) c.set_no_delay();
+      c.replied_ = true;
+      ssize_t sent = ::send(fd, buffers.out.data(), buffers.out.size(), MSG_NOSIGNAL);
+      if (sent < 0) {
+        if (!would_block(errno)) return;
+        sent = 0;
+      }
+      if (static_cast<std::size_t>(sent) < buffers.out.size()) {
+        // The peer's window is full: the thread's buffer must not wait with us.
+        c.unsent().assign(buffers.out, static_cast<std::size_t>(sent));
+        write_rest(std::move(self), next);
+        return;
+      }
+    }
+    if (next.close) {
+      if (next.linger) linger(std::move(self));
+      return;
+    }
+    if (next.idle) c.slot_.arm();
+    // Edge-triggered: if a full read left more, the wait completes at once.
+    wait_readable(std::move(self));
+  }
+
+  // Writes unsent_, then goes on as `next` says.
+  static void write_rest(Owner self, Next next) {
+    EventConnection& c = *self;
+    if (!c.no_delay_) c.set_no_delay();  // the reply is now in pieces: don't let Nagle hold one
+    c.slot_.arm();
+    asio::async_write(c.slot_.socket(), asio::buffer(c.unsent()),
+                      [self = std::move(self), next](asio::error_code ec, std::size_t) mutable {
+                        if (ec) return;
+                        std::string().swap(self->unsent());
+                        if (next.close) {
+                          if (next.linger) linger(std::move(self));
+                          return;
+                        }
+                        if (next.idle) self->slot_.arm();
+                        serve(std::move(self));
+                      });
+  }
+
+  /// Closes gracefully: FIN first, then reads and discards until the peer's EOF (or a short
+  /// while), so that unread input does not turn our close into a reset that could destroy the
+  /// reply before the peer reads it.
+  static void linger(Owner self) {
+    if (::shutdown(self->fd(), SHUT_WR) != 0) return;
+    self->slot_.arm(std::chrono::duration_cast<std::chrono::milliseconds>(linger_time));
+    drain(std::move(self));
+  }
+
+  static void drain(Owner self) {
+    int fd = self->fd();
+    char* scratch = thread_buffers().in.get();
+    for (;;) {
+      ssize_t got = ::recv(fd, scratch, read_size, 0);
+      if (got > 0) continue;
+      if (got == 0 || !would_block(errno)) return;  // EOF or an error: close
+      if (errno != EINTR) break;
+    }
+    auto& socket = self->slot_.socket();
+    socket.async_wait(tcp::socket::wait_read,
+                      [self = std::move(self)](asio::error_code ec) mutable {
+                        if (!ec) drain(std::move(self));
+                      });
+  }
+
+  void set_no_delay() noexcept {
+    asio::error_code ignored;
+    slot_.socket().set_option(tcp::no_delay(true), ignored);
+    no_delay_ = true;
+  }
+
+  detail::ConnectionSlot slot_;
+  std::unique_ptr<StreamSession> session_;
+  // Strings a connection needs only now and then, allocated the first time: an idle
+  // keep-alive connection has none.
+  struct Spill {
+    std::string pending;  // the unfinished message
+    std::string unsent;   // the reply the peer's window could not take yet
+  };
+  Spill& spill() {
+    if (!spill_) spill_ = std::make_unique<Spill>();
+    return *spill_;
+  }
+  std::string& pending() { return spill().pending; }
+  std::string& unsent() { return spill().unsent; }
+
+  // feed() with this connection's unfinished message; keeps a Spill only while needed.
+  Next feed_session(const char* data, std::size_t n, std::string& out) {
+    if (!spill_) {
+      std::string pending;  // no heap unless the input ends in an unfinished message
+      Next next = next_after(feed(*session_, pending, data, n, out), n);
+      if (!pending.empty()) this->pending() = std::move(pending);
+      return next;
+    }
+    Next next = next_after(feed(*session_, spill_->pending, data, n, out), n);
+    if (spill_->pending.empty() && spill_->unsent.empty()) spill_.reset();
+    return next;
+  }
+
+  std::unique_ptr<Spill> spill_;
+  bool replied_ = false;
+  bool no_delay_ = false;  // Nagle only ever delays a reply that follows an unacknowledged one:
+                           // from the second reply on it is off (as nginx does for keep-alive)
+};
 
 void run_blocking_session(detail::BlockingConnection& connection, StreamSession& session) {
   using detail::IoStatus;
@@ -272,9 +352,10 @@ std::uint16_t TcpServer::start() {
   const SessionFactory& factory = impl.factory;  // outlives the server (see Impl)
   if (impl.options.model == ConnectionModel::event) {
     auto& server = impl.server.emplace<detail::EventServer>(
-        impl.options, [&factory](detail::AcceptedSocket accepted) {
-          // Not a coroutine itself: one frame less per connection.
-          return start_event_session(std::move(accepted), factory);
+        impl.options, [&factory](detail::AcceptedSocket accepted) -> asio::awaitable<void> {
+          // Callbacks, not a coroutine: nothing is spawned (see EventConnection).
+          EventConnection::start(std::move(accepted), factory());
+          return {};
         });
     return server.start();
   }

@@ -15,6 +15,7 @@
 #include <cstddef>
 
 #include <asio/awaitable.hpp>
+#include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <atomic>
 #include <chrono>
@@ -63,7 +64,12 @@ class ConnectionSlot {
   ConnectionSlot(const ConnectionSlot&) = delete;
   ConnectionSlot& operator=(const ConnectionSlot&) = delete;
 
-  asio::ip::tcp::socket& socket() noexcept { return socket_; }
+  /// Bound to its io_context's executor type rather than the type-erased any_io_executor:
+  /// 48 bytes less in the socket and in every operation pending on it (an idle connection
+  /// keeps one).
+  using Socket = asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type>;
+
+  Socket& socket() noexcept { return socket_; }
   /// The deadline is now + the server's idle timeout (none if that is zero).
   void arm() noexcept;
   /// The deadline is now + `timeout` (at least one sweep tick away).
@@ -76,7 +82,7 @@ class ConnectionSlot {
  private:
   friend class EventWorker;
   EventWorker& worker_;
-  asio::ip::tcp::socket socket_;
+  Socket socket_;
   ConnectionSlot* prev_ = nullptr;  // intrusive list of the worker's live connections
   ConnectionSlot* next_ = nullptr;
   std::uint64_t deadline_ = 0;  // in sweep ticks; 0: none
