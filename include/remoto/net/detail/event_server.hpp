@@ -1,11 +1,11 @@
 // The event-driven connection model: one io_context per I/O thread, each with its own
-// acceptor on the shared port (SO_REUSEPORT), and one coroutine per connection that has to
-// wait (one served at once needs none), which runs on the thread that accepted it and never
-// moves. Connection state is therefore touched by one
-// thread only and needs no locks. Idle deadlines are kept by one periodic sweep per thread
-// instead of a timer per read. Detail header: it exposes Asio, include it only from .cpp files.
-// Generic: the handler is any coroutine over a socket (TcpServer runs StreamSessions with it;
-// a chat server can run its own loop).
+// acceptor on the shared port (SO_REUSEPORT); each connection is served on the thread that
+// accepted it and never moves, so its state is touched by one thread only and needs no locks.
+// Idle deadlines are kept by one periodic sweep per thread instead of a timer per read.
+// Detail header: it exposes Asio, include it only from .cpp files.
+// Generic: the handler serves a socket its own way, with a coroutine or with completion
+// handlers (TcpServer runs StreamSessions with handlers, which cost an idle connection far
+// less memory than a parked coroutine).
 #pragma once
 
 // A standard header before Asio's: Asio 1.22 decides between aligned_alloc and operator new
@@ -34,8 +34,9 @@ class EventWorker;
 /// A connection just accepted (non-blocking, close-on-exec), on its way to the handler. It is
 /// still a bare descriptor, unknown to Asio: a handler that can serve the connection with a
 /// few non-blocking calls and close it never pays for registering it with the reactor. To
-/// wait on it, the handler makes a ConnectionSlot of it in its own coroutine frame (one frame
-/// per connection, not two). Move-only; closes the descriptor unless a slot took it.
+/// wait on it, the handler makes a ConnectionSlot of it (in its coroutine frame, or in the
+/// connection object its completion handlers own). Move-only; closes the descriptor unless a
+/// slot took it.
 class AcceptedSocket {
  public:
   AcceptedSocket(EventWorker* worker, int fd) noexcept : worker_(worker), fd_(fd) {}
@@ -97,8 +98,9 @@ class ConnectionSlot {
 ///       ConnectionSlot slot(std::move(accepted));
 ///       ... co_await slot.socket().async_read_some(...) ...
 ///     }
-/// A handler that is not a coroutine itself may instead finish the connection at once with
-/// non-blocking calls on native_handle() and return an empty awaitable (nothing is spawned).
+/// A handler that is not a coroutine itself returns an empty awaitable (nothing is spawned):
+/// it finishes the connection at once with non-blocking calls on native_handle(), or hands a
+/// ConnectionSlot to completion handlers that own it (see EventConnection in tcp_server.cpp).
 /// Resource type. start() and stop() from one controlling thread.
 class EventServer {
  public:
