@@ -1,6 +1,7 @@
 // The event-driven connection model (see detail/event_server.hpp).
 #include "remoto/net/detail/event_server.hpp"
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -8,12 +9,14 @@
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
+#include <asio/posix/stream_descriptor.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <exception>
+#include <system_error>
 #include <thread>
 
 #include "remoto/net/detail/listener.hpp"
@@ -56,15 +59,27 @@ class EventWorker {
         tick_(tick_for(idle_timeout)),
         protocol_(v6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4()),
         acceptor_(io_),
-        sweep_timer_(io_) {
+        sweep_timer_(io_),
+        park_watch_(io_) {
     idle_ticks_ = idle_timeout.count() > 0 ? ticks(idle_timeout) : 0;
     acceptor_.assign(protocol_, listen_fd);
     acceptor_.non_blocking(true);  // accept4 below must not block
+    int park_fd = ::epoll_create1(EPOLL_CLOEXEC);
+    if (park_fd < 0) throw std::system_error(errno, std::system_category(), "epoll_create1");
+    park_watch_.assign(park_fd);
+  }
+
+  // Runs on the controlling thread after stop_and_join(): the parked connections close here.
+  ~EventWorker() {
+    for (std::size_t fd = 0; fd < parked_.size(); ++fd) {
+      if (parked_[fd].connection) ::close(static_cast<int>(fd));
+    }
   }
 
   void run() {
     asio::co_spawn(io_, accept_loop(), log_failure);
     asio::co_spawn(io_, sweep_loop(), log_failure);
+    watch_parked();
     thread_ = std::jthread([this] {
       for (;;) {
         try {
@@ -84,6 +99,93 @@ class EventWorker {
 
  private:
   friend class ConnectionSlot;
+  friend class AcceptedSocket;
+
+  struct Parked {
+    std::unique_ptr<ParkedConnection> connection;
+    std::uint64_t deadline = 0;  // in sweep ticks; 0: none
+  };
+
+  std::uint64_t idle_deadline() const noexcept { return idle_ticks_ == 0 ? 0 : now_ + idle_ticks_; }
+
+  void park(int fd, std::unique_ptr<ParkedConnection> connection) {
+    auto index = static_cast<std::size_t>(fd);
+    if (index >= parked_.size()) parked_.resize(std::max(index + 1, parked_.size() * 2));
+    ::epoll_event event{};
+    event.events = EPOLLIN | EPOLLRDHUP;  // level-triggered: nothing to re-arm per request
+    event.data.fd = fd;
+    if (::epoll_ctl(park_watch_.native_handle(), EPOLL_CTL_ADD, fd, &event) != 0) {
+      ::close(fd);
+      return;
+    }
+    parked_[index] = {std::move(connection), idle_deadline()};
+    ++parked_count_;
+  }
+
+  // The lot's epoll set is itself a descriptor Asio waits on: readable when any parked
+  // connection is.
+  void watch_parked() {
+    park_watch_.async_wait(asio::posix::stream_descriptor::wait_read, [this](asio::error_code ec) {
+      if (ec) return;  // stopping
+      serve_parked();
+      watch_parked();
+    });
+  }
+
+  void serve_parked() {
+    constexpr int max_events = 256;
+    ::epoll_event events[max_events];
+    int n;
+    do {
+      n = ::epoll_wait(park_watch_.native_handle(), events, max_events, 0);
+      for (int i = 0; i < n; ++i) {
+        int fd = events[i].data.fd;
+        auto index = static_cast<std::size_t>(fd);
+        if (index >= parked_.size() || !parked_[index].connection) continue;
+        ParkedConnection::Verdict verdict = ParkedConnection::Verdict::close;
+        try {
+          verdict = parked_[index].connection->readable(fd);
+        } catch (...) {
+          log_failure(std::current_exception());
+        }
+        switch (verdict) {
+          case ParkedConnection::Verdict::stay:
+            parked_[index].deadline = idle_deadline();
+            break;
+          case ParkedConnection::Verdict::close:
+            unpark(index);
+            ::close(fd);  // leaves the epoll set with it
+            break;
+          case ParkedConnection::Verdict::take: {
+            std::unique_ptr<ParkedConnection> connection = unpark(index);
+            ::epoll_ctl(park_watch_.native_handle(), EPOLL_CTL_DEL, fd, nullptr);
+            try {
+              connection->take(AcceptedSocket(this, fd));
+            } catch (...) {  // the AcceptedSocket closed the descriptor
+              log_failure(std::current_exception());
+            }
+            break;
+          }
+        }
+      }
+    } while (n == max_events);  // more may be ready; otherwise the next wait says so
+  }
+
+  std::unique_ptr<ParkedConnection> unpark(std::size_t index) noexcept {
+    --parked_count_;
+    return std::move(parked_[index].connection);
+  }
+
+  void sweep_parked() {
+    if (parked_count_ == 0) return;
+    for (std::size_t fd = 0; fd < parked_.size(); ++fd) {
+      Parked& p = parked_[fd];
+      if (p.connection && p.deadline != 0 && p.deadline <= now_) {
+        unpark(fd);
+        ::close(static_cast<int>(fd));
+      }
+    }
+  }
 
   std::uint64_t ticks(std::chrono::milliseconds timeout) const {
     // +1: a deadline armed just before a tick still gets the whole timeout.
@@ -146,6 +248,7 @@ class EventWorker {
       auto [ec] = co_await sweep_timer_.async_wait(use_tuple);
       if (ec) co_return;
       ++now_;
+      sweep_parked();
       for (ConnectionSlot* slot = head_; slot != nullptr; slot = slot->next_) {
         if (slot->deadline_ != 0 && slot->deadline_ <= now_) {
           slot->deadline_ = 0;
@@ -169,11 +272,18 @@ class EventWorker {
   asio::io_context io_{ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer sweep_timer_;
+  asio::posix::stream_descriptor park_watch_;  // owns the parking lot's epoll set
+  std::vector<Parked> parked_;                 // by descriptor
+  std::size_t parked_count_ = 0;
   std::jthread thread_;
 };
 
 AcceptedSocket::~AcceptedSocket() {
   if (fd_ >= 0) ::close(fd_);
+}
+
+void AcceptedSocket::park(std::unique_ptr<ParkedConnection> connection) && {
+  worker_->park(std::exchange(fd_, -1), std::move(connection));
 }
 
 ConnectionSlot::ConnectionSlot(AcceptedSocket accepted) noexcept

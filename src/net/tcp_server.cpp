@@ -3,6 +3,8 @@
 // answer at once, and keep only an unfinished message between reads.
 #include "remoto/net/tcp_server.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <asio/write.hpp>
@@ -68,40 +70,113 @@ bool would_block(int error) {
   return error == EAGAIN || error == EWOULDBLOCK || error == EINTR;
 }
 
-/// One connection of the event model, driven by completion handlers rather than a coroutine,
-/// so that an idle connection costs little memory: this object (the socket in its sweep slot,
-/// the session, two empty strings) and Asio's per-descriptor state plus one pending readiness
-/// wait, whose handler owns the object. Bytes are read only once the socket is readable, with
-/// plain non-blocking calls into the I/O thread's shared buffer, so an idle connection holds no
-/// read buffer and no coroutine frames (a coroutine parked in a read held about 1.7 kB: its
-/// frame, co_spawn's, the use_awaitable initiation's and the read operation).
+/// What comes after a reply has been sent.
+struct Next {
+  bool close = false;   // close the connection,
+  bool linger = false;  // gracefully (see EventConnection::linger)
+  bool idle = true;     // the session is between messages: restart the idle deadline
+};
+
+Next next_after(const FeedResult& result, std::size_t read) {
+  return {result.close, result.close && must_linger(result, read, read_size), result.idle};
+}
+
+/// Nagle only ever delays a reply that follows an unacknowledged one: from a connection's
+/// second reply on, it is off (as nginx does for keep-alive), and a connection per request
+/// never pays for the setsockopt.
+struct Nagle {
+  bool replied = false;
+  bool off = false;
+
+  void before_reply(int fd) noexcept {
+    if (replied && !off) turn_off(fd);
+    replied = true;
+  }
+  void turn_off(int fd) noexcept {
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    off = true;
+  }
+};
+
+/// What one serve_now() did.
+struct Served {
+  bool nothing = false;  // no bytes were there
+  bool done = false;     // close now: EOF, an error, or a close with nothing unread or unsent
+  Next next;
+  std::string unsent;  // the part of the reply the socket did not take
+
+  /// Nothing is left to do but wait for the peer: no reply half sent, no close pending, and
+  /// (the caller checks) no unfinished message.
+  bool waiting() const noexcept { return nothing || (!done && !next.close && unsent.empty()); }
+};
+
+/// Reads what the socket has, once, answers it and sends the answer, all with plain
+/// non-blocking calls into the I/O thread's buffers. `pending`: the unfinished message, in and
+/// out.
+Served serve_now(int fd, StreamSession& session, Nagle& nagle, std::string& pending) {
+  Served served;
+  ThreadBuffers& buffers = thread_buffers();
+  ssize_t got;
+  do {
+    got = ::recv(fd, buffers.in.get(), read_size, 0);
+  } while (got < 0 && errno == EINTR);
+  if (got <= 0) {
+    served.nothing = got < 0 && would_block(errno);
+    served.done = !served.nothing;  // EOF or an error
+    return served;
+  }
+  auto n = static_cast<std::size_t>(got);
+  buffers.out.clear();
+  served.next = next_after(feed(session, pending, buffers.in.get(), n, buffers.out), n);
+  if (!buffers.out.empty()) {
+    nagle.before_reply(fd);
+    ssize_t sent = ::send(fd, buffers.out.data(), buffers.out.size(), MSG_NOSIGNAL);
+    if (sent < 0) {
+      if (!would_block(errno)) {
+        served.done = true;
+        return served;
+      }
+      sent = 0;
+    }
+    if (static_cast<std::size_t>(sent) < buffers.out.size())
+      served.unsent.assign(buffers.out, static_cast<std::size_t>(sent));
+  }
+  // Closing with nothing unread and nothing unsent: close() sends FIN after the reply.
+  served.done = served.next.close && !served.next.linger && served.unsent.empty();
+  return served;
+}
+
+/// One connection of the event model that needs Asio: a reply to finish writing, an
+/// unfinished message (its deadline), or a graceful close. Driven by completion handlers
+/// rather than a coroutine, so that it costs little memory: this object (the socket in its
+/// sweep slot, the session) and Asio's per-descriptor state plus one pending readiness wait,
+/// whose handler owns the object. Bytes are read only once the socket is readable, with plain
+/// non-blocking calls into the I/O thread's shared buffer, so no read buffer waits with it (a
+/// coroutine parked in a read held about 1.7 kB: its frame, co_spawn's, the use_awaitable
+/// initiation's and the read operation).
 ///
-/// Waiting for readiness costs Asio an epoll_ctl per wait; starting a read instead costs a
-/// failed recv whenever nothing is there yet (Asio tries every read at once), which for a
-/// keep-alive request/response connection is every time: one system call either way.
-///
-/// A new connection is first served without the reactor (serve_first): a connection that brought
-/// its whole request, got its whole reply and is to be closed (HTTP with a new connection per
-/// request) costs recv, send and close, and is never registered with Asio.
+/// Connections that need none of this wait in the I/O thread's parking lot instead (see
+/// ParkedSession), for less memory still and no re-arming system call per request.
 class EventConnection {
  public:
   using Owner = std::unique_ptr<EventConnection>;
 
-  /// Serves a new connection.
-  static void start(detail::AcceptedSocket accepted, std::unique_ptr<StreamSession> session) {
-    int fd = accepted.native_handle();
-    First first = serve_first(fd, *session);
-    if (first.done) return;  // `accepted` closes the descriptor
-    Owner self(new EventConnection(std::move(accepted), std::move(session)));
+  /// Serves a new connection: at once if its request is there, then parked or through Asio.
+  static void start(detail::AcceptedSocket accepted, std::unique_ptr<StreamSession> session);
+
+  /// Goes on through Asio after `served` (with `pending`, the unfinished message).
+  static void resume(detail::AcceptedSocket accepted, std::unique_ptr<StreamSession> session,
+                     Nagle nagle, Served served, std::string pending) {
+    Owner self(new EventConnection(std::move(accepted), std::move(session), nagle));
     EventConnection& c = *self;
-    if (!first.pending.empty()) c.pending() = std::move(first.pending);
-    c.replied_ = first.replied;
-    if (!first.unsent.empty()) {
-      c.unsent() = std::move(first.unsent);
-      write_rest(std::move(self), first.next);
+    if (!pending.empty()) c.pending() = std::move(pending);
+    if (!served.unsent.empty()) {
+      c.unsent() = std::move(served.unsent);
+      write_rest(std::move(self), served.next);
       return;
     }
-    if (first.next.close) {
+    if (served.next.close) {
       linger(std::move(self));  // (a close without linger was done)
       return;
     }
@@ -109,65 +184,13 @@ class EventConnection {
   }
 
  private:
-  /// What comes after a reply has been sent.
-  struct Next {
-    bool close = false;   // close the connection,
-    bool linger = false;  // gracefully (see linger())
-    bool idle = true;     // the session is between messages: restart the idle deadline
-  };
-
-  /// What the first read of a connection did.
-  struct First {
-    bool done = false;  // nothing more to do: close
-    bool replied = false;
-    Next next;
-    std::string pending;  // the unfinished message
-    std::string unsent;   // the part of the first reply the socket did not take
-  };
-
-  static Next next_after(const FeedResult& result, std::size_t read) {
-    return {result.close, result.close && must_linger(result, read, read_size), result.idle};
-  }
-
-  EventConnection(detail::AcceptedSocket accepted, std::unique_ptr<StreamSession> session)
-      : slot_(std::move(accepted)), session_(std::move(session)) {
+  EventConnection(detail::AcceptedSocket accepted, std::unique_ptr<StreamSession> session,
+                  Nagle nagle)
+      : slot_(std::move(accepted)), session_(std::move(session)), nagle_(nagle) {
     slot_.arm();
   }
 
   int fd() noexcept { return slot_.socket().native_handle(); }
-
-  static First serve_first(int fd, StreamSession& session) {
-    First first;
-    ThreadBuffers& buffers = thread_buffers();
-    ssize_t got = ::recv(fd, buffers.in.get(), read_size, 0);
-    if (got == 0) {
-      first.done = true;  // closed already
-      return first;
-    }
-    if (got < 0) {
-      first.done = !would_block(errno);
-      return first;
-    }
-    auto n = static_cast<std::size_t>(got);
-    buffers.out.clear();
-    first.next = next_after(feed(session, first.pending, buffers.in.get(), n, buffers.out), n);
-    if (!buffers.out.empty()) {
-      first.replied = true;
-      ssize_t sent = ::send(fd, buffers.out.data(), buffers.out.size(), MSG_NOSIGNAL);
-      if (sent < 0) {
-        if (!would_block(errno)) {
-          first.done = true;
-          return first;
-        }
-        sent = 0;
-      }
-      if (static_cast<std::size_t>(sent) < buffers.out.size())
-        first.unsent.assign(buffers.out, static_cast<std::size_t>(sent));
-    }
-    // Closing with nothing unread and nothing unsent: close() sends FIN after the reply.
-    first.done = first.next.close && !first.next.linger && first.unsent.empty();
-    return first;
-  }
 
   static void wait_readable(Owner self) {
     auto& socket = self->slot_.socket();
@@ -181,48 +204,35 @@ class EventConnection {
   // Reads what is there and answers it; then waits for more, writes the rest, or closes.
   static void serve(Owner self) {
     EventConnection& c = *self;
-    int fd = c.fd();
-    ThreadBuffers& buffers = thread_buffers();
-    ssize_t got;
-    do {
-      got = ::recv(fd, buffers.in.get(), read_size, 0);
-    } while (got < 0 && errno == EINTR);
-    if (got < 0 && would_block(errno)) {
+    std::string local;  // no heap unless the input ends in an unfinished message
+    std::string& pending = c.spill_ ? c.spill_->pending : local;
+    Served served = serve_now(c.fd(), *c.session_, c.nagle_, pending);
+    if (!local.empty()) c.pending() = std::move(local);
+    if (served.nothing) {
       wait_readable(std::move(self));  // a spurious wake-up
       return;
     }
-    if (got <= 0) return;  // EOF or reset: closes
-    auto n = static_cast<std::size_t>(got);
-    buffers.out.clear();
-    Next next = c.feed_session(buffers.in.get(), n, buffers.out);
-    if (!buffers.out.empty()) {
-      if (c.replied_ && !c.no_delay_) c.set_no_delay();
-      c.replied_ = true;
-      ssize_t sent = ::send(fd, buffers.out.data(), buffers.out.size(), MSG_NOSIGNAL);
-      if (sent < 0) {
-        if (!would_block(errno)) return;
-        sent = 0;
-      }
-      if (static_cast<std::size_t>(sent) < buffers.out.size()) {
-        // The peer's window is full: the thread's buffer must not wait with us.
-        c.unsent().assign(buffers.out, static_cast<std::size_t>(sent));
-        write_rest(std::move(self), next);
-        return;
-      }
-    }
-    if (next.close) {
-      if (next.linger) linger(std::move(self));
+    if (served.done) return;
+    if (!served.unsent.empty()) {
+      // The peer's window is full: the thread's buffer must not wait with us.
+      c.unsent() = std::move(served.unsent);
+      write_rest(std::move(self), served.next);
       return;
     }
-    if (next.idle) c.slot_.arm();
+    if (served.next.close) {
+      linger(std::move(self));
+      return;
+    }
+    if (served.next.idle) c.slot_.arm();
+    if (c.spill_ && c.spill_->pending.empty()) c.spill_.reset();
     // Edge-triggered: if a full read left more, the wait completes at once.
     wait_readable(std::move(self));
   }
 
-  // Writes unsent_, then goes on as `next` says.
+  // Writes unsent(), then goes on as `next` says.
   static void write_rest(Owner self, Next next) {
     EventConnection& c = *self;
-    if (!c.no_delay_) c.set_no_delay();  // the reply is now in pieces: don't let Nagle hold one
+    if (!c.nagle_.off) c.nagle_.turn_off(c.fd());  // the reply is in pieces now
     c.slot_.arm();
     asio::async_write(c.slot_.socket(), asio::buffer(c.unsent()),
                       [self = std::move(self), next](asio::error_code ec, std::size_t) mutable {
@@ -262,16 +272,7 @@ class EventConnection {
                       });
   }
 
-  void set_no_delay() noexcept {
-    asio::error_code ignored;
-    slot_.socket().set_option(tcp::no_delay(true), ignored);
-    no_delay_ = true;
-  }
-
-  detail::ConnectionSlot slot_;
-  std::unique_ptr<StreamSession> session_;
-  // Strings a connection needs only now and then, allocated the first time: an idle
-  // keep-alive connection has none.
+  // Strings a connection needs only now and then, allocated the first time.
   struct Spill {
     std::string pending;  // the unfinished message
     std::string unsent;   // the reply the peer's window could not take yet
@@ -283,24 +284,58 @@ class EventConnection {
   std::string& pending() { return spill().pending; }
   std::string& unsent() { return spill().unsent; }
 
-  // feed() with this connection's unfinished message; keeps a Spill only while needed.
-  Next feed_session(const char* data, std::size_t n, std::string& out) {
-    if (!spill_) {
-      std::string pending;  // no heap unless the input ends in an unfinished message
-      Next next = next_after(feed(*session_, pending, data, n, out), n);
-      if (!pending.empty()) this->pending() = std::move(pending);
-      return next;
-    }
-    Next next = next_after(feed(*session_, spill_->pending, data, n, out), n);
-    if (spill_->pending.empty() && spill_->unsent.empty()) spill_.reset();
-    return next;
+  detail::ConnectionSlot slot_;
+  std::unique_ptr<StreamSession> session_;
+  std::unique_ptr<Spill> spill_;
+  Nagle nagle_;
+};
+
+/// A connection waiting in its I/O thread's parking lot (see AcceptedSocket::park): between
+/// requests it costs this object (32 bytes), its session and a table entry. Each request is
+/// served with recv and send when the lot finds the socket readable; anything more (a reply
+/// half sent, an unfinished message, a graceful close) moves the connection to Asio.
+class ParkedSession final : public detail::ParkedConnection {
+ public:
+  ParkedSession(std::unique_ptr<StreamSession> session, Nagle nagle)
+      : session_(std::move(session)), nagle_(nagle) {}
+
+  Verdict readable(int fd) override {
+    std::string pending;
+    Served served = serve_now(fd, *session_, nagle_, pending);
+    if (served.done) return Verdict::close;
+    if (served.waiting() && pending.empty()) return Verdict::stay;
+    handover_ = std::make_unique<Handover>(Handover{std::move(served), std::move(pending)});
+    return Verdict::take;
   }
 
-  std::unique_ptr<Spill> spill_;
-  bool replied_ = false;
-  bool no_delay_ = false;  // Nagle only ever delays a reply that follows an unacknowledged one:
-                           // from the second reply on it is off (as nginx does for keep-alive)
+  void take(detail::AcceptedSocket accepted) override {
+    EventConnection::resume(std::move(accepted), std::move(session_), nagle_,
+                            std::move(handover_->served), std::move(handover_->pending));
+  }
+
+ private:
+  struct Handover {
+    Served served;
+    std::string pending;
+  };
+  std::unique_ptr<StreamSession> session_;
+  std::unique_ptr<Handover> handover_;
+  Nagle nagle_;
 };
+
+void EventConnection::start(detail::AcceptedSocket accepted,
+                            std::unique_ptr<StreamSession> session) {
+  Nagle nagle;
+  std::string pending;
+  // Most new connections have their request there already (or soon: then parked at once).
+  Served served = serve_now(accepted.native_handle(), *session, nagle, pending);
+  if (served.done) return;  // `accepted` closes the descriptor
+  if (served.waiting() && pending.empty()) {
+    std::move(accepted).park(std::make_unique<ParkedSession>(std::move(session), nagle));
+    return;
+  }
+  resume(std::move(accepted), std::move(session), nagle, std::move(served), std::move(pending));
+}
 
 void run_blocking_session(detail::BlockingConnection& connection, StreamSession& session) {
   using detail::IoStatus;

@@ -138,6 +138,50 @@ TEST_P(TcpServerTest, KeepsSilentClientsWithoutIdleTimeout) {
   EXPECT_EQ(client.receive(11), "STILL HERE\n");
 }
 
+// Between requests an event-model connection waits in its thread's parking lot: the idle
+// deadline must still close it there, and restart with every request.
+TEST_P(TcpServerTest, ClosesAnIdleConnectionBetweenRequestsAfterTheIdleTimeout) {
+  ServerOptions o = options();
+  o.idle_timeout = 300ms;
+  TcpServer server(o, shout());
+  LoopbackClient talker(server.start());
+  LoopbackClient quiet(server.port());
+  quiet.send("once\n");
+  EXPECT_EQ(quiet.receive(5), "ONCE\n");
+  auto begin = std::chrono::steady_clock::now();
+  // The talker keeps going for longer than the timeout, 100 ms apart: never dropped.
+  for (int i = 0; i < 8; ++i) {
+    talker.send("ping\n");
+    EXPECT_EQ(talker.receive(5), "PING\n") << "request " << i;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_FALSE(talker.eof());
+  quiet.receive_all(1000ms);
+  EXPECT_TRUE(quiet.eof());
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, 2000ms);
+}
+
+// A connection that was served, then sends a message in pieces (from the parking lot to Asio
+// and back to answering), then more whole messages.
+TEST_P(TcpServerTest, ServesAMessageInPiecesAfterAWholeOne) {
+  TcpServer server(options(), shout());
+  LoopbackClient client(server.start());
+  client.send("first\n");
+  EXPECT_EQ(client.receive(6), "FIRST\n");
+  client.send("sec");
+  EXPECT_EQ(client.receive(1, 100ms), "");
+  client.send("ond\nthi");
+  EXPECT_EQ(client.receive(7), "SECOND\n");
+  client.send("rd\n");
+  EXPECT_EQ(client.receive(6), "THIRD\n");
+  for (int i = 0; i < 3; ++i) {
+    client.send("again\n");
+    EXPECT_EQ(client.receive(6), "AGAIN\n");
+  }
+  client.send("quit\n");
+  EXPECT_EQ(receive_until_clean_eof(client), "bye\n");
+}
+
 TEST_P(TcpServerTest, DropsAnUnfinishedMessageAfterTheIdleTimeout) {
   ServerOptions o = options();
   o.idle_timeout = 200ms;
