@@ -3,9 +3,10 @@
 // accepted it and never moves, so its state is touched by one thread only and needs no locks.
 // Idle deadlines are kept by one periodic sweep per thread instead of a timer per read.
 // Detail header: it exposes Asio, include it only from .cpp files.
-// Generic: the handler serves a socket its own way, with a coroutine or with completion
-// handlers (TcpServer runs StreamSessions with handlers, which cost an idle connection far
-// less memory than a parked coroutine).
+// Generic: the handler serves a socket its own way: with a coroutine, with completion
+// handlers, or with plain non-blocking calls whenever the thread's parking lot finds it
+// readable (AcceptedSocket::park; TcpServer parks connections between requests, the cheapest
+// way to hold an idle one).
 #pragma once
 
 // A standard header before Asio's: Asio 1.22 decides between aligned_alloc and operator new
