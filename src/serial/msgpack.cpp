@@ -187,6 +187,8 @@ class Builder : public ::msgpack::null_visitor {
     truncated_ = true;
   }
 
+  void init() noexcept {}  // msgpack-cxx's context::init() calls it; nothing to reset
+
   const std::string& error() const noexcept { return error_; }
   bool truncated() const noexcept { return truncated_; }
   /// Where the error happened, if the visitor knows better than the parser's offset.
@@ -295,6 +297,38 @@ class Builder : public ::msgpack::null_visitor {
   bool truncated_ = false;
 };
 
+// msgpack-cxx's parser state (its detail::context, which msgpack::parse builds for every
+// call), kept per thread and reset for each input: msgpack::parse allocates the parser's
+// container stack afresh on every call, which was a fifth of decoding a small call.
+struct ParseContext : ::msgpack::detail::context<ParseContext> {
+  Builder& visitor() const noexcept { return *builder; }
+  Builder* builder = nullptr;
+  bool busy = false;
+};
+
+// msgpack::parse(data, size, off, builder) on the thread's ParseContext.
+bool parse_msgpack(const char* data, std::size_t size, std::size_t& off, Builder& builder) {
+  thread_local ParseContext context;
+  if (context.busy) return ::msgpack::parse(data, size, off, builder);  // not expected
+  struct Release {
+    ParseContext& c;
+    ~Release() { c.busy = false; }
+  } release{context};
+  context.busy = true;
+  context.builder = &builder;
+  context.init();
+  // From here on as msgpack::detail::parse_imp.
+  if (size <= off) {
+    builder.insufficient_bytes(off, off);
+    return false;
+  }
+  std::size_t noff = off;
+  const auto ret = context.execute(data, size, noff);
+  off = noff;
+  if (ret == ::msgpack::PARSE_CONTINUE) builder.insufficient_bytes(noff - 1, noff);
+  return ret == ::msgpack::PARSE_SUCCESS;
+}
+
 // Parses all of `data` into the builder; throws SerializeError for bad input.
 void parse_into(std::string_view data, const Limits& limits, Builder& builder) {
   if (data.size() > limits.max_input)
@@ -304,7 +338,7 @@ void parse_into(std::string_view data, const Limits& limits, Builder& builder) {
   std::size_t off = 0;
   bool ok = false;
   try {
-    ok = ::msgpack::parse(data.data(), data.size(), off, builder);
+    ok = parse_msgpack(data.data(), data.size(), off, builder);
   } catch (const ::msgpack::unpack_error& e) {
     // msgpack-cxx throws for an ext32 length of 0xffffffff (ext_size_overflow).
     throw SerializeError(std::string("msgpack: ") + e.what() + " at byte " + std::to_string(off));

@@ -21,6 +21,8 @@
 #include <optional>
 #include <string_view>
 
+#include "remoto/serial/detail/out_buffer.hpp"
+#include "remoto/serial/detail/utf8_scan.hpp"
 #include "remoto/value/repr.hpp"
 #include "remoto/value/unicode.hpp"
 
@@ -986,9 +988,31 @@ bool is_bytes_dict(const Dict& d) {
          d[1].second.is_str() && d[1].second.as_str() == "base64";
 }
 
+// Whether none of the 8 bytes in w needs escaping in a str repr: all in [0x20, 0x7F), none a
+// ' or a \\. (Each test below is exact about whether any byte matches, which is all that is
+// asked; the borrows that make the classic zero-byte test inexact only touch bytes above a
+// matching one.)
+inline bool plain_word(std::uint64_t w) noexcept {
+  using detail::high8;
+  using detail::ones8;
+  auto has_zero = [](std::uint64_t x) { return (x - ones8) & ~x & high8; };
+  auto has_less = [](std::uint64_t x, std::uint64_t b) { return (x - ones8 * b) & ~x & high8; };
+  const std::uint64_t bad = (w & high8) | has_less(w, 0x20) | ((w + ones8) & high8) |
+                            has_zero(w ^ (ones8 * '\'')) | has_zero(w ^ (ones8 * '\\'));
+  return bad == 0;
+}
+
 class Writer {
  public:
-  Writer(std::string& out, const SerpentOptions& options) : out_(out), options_(options) {}
+  explicit Writer(const SerpentOptions& options) : options_(options) {}
+
+  /// What has been written.
+  std::string str() const { return buf_.str(); }
+  void put(char c) {
+    buf_.ensure(1);
+    *buf_.p++ = c;
+  }
+  void put(std::string_view s) { buf_.append(s); }
 
   // The common scalars inline; the rest through a call, which keeps this function small (one
   // big visit for everything costs a heavy prologue on every value).
@@ -1003,42 +1027,71 @@ class Writer {
   }
 
   void write_str(std::string_view utf8) {
-    if (!append_str_repr(out_, utf8))
+    // Printable ASCII without ' or \\ (most strs) is its own repr between single quotes:
+    // copied while checked, committed only if every byte passed.
+    const std::size_t n = utf8.size();
+    buf_.ensure(n + 2);
+    char* o = buf_.p;
+    *o++ = '\'';
+    const char* q = utf8.data();
+    bool plain = true;
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {  // a word at a time
+      const std::uint64_t w = detail::load8(q + i);
+      if (!plain_word(w)) {
+        plain = false;
+        break;
+      }
+      std::memcpy(o + i, &w, 8);
+    }
+    for (; plain && i < n; ++i) {
+      const auto c = static_cast<unsigned char>(q[i]);
+      if (c < 0x20 || c >= 0x7F || c == '\'' || c == '\\') plain = false;
+      o[i] = q[i];
+    }
+    if (plain) {
+      o[n] = '\'';
+      buf_.p = o + n + 1;
+      return;
+    }
+    scratch_.clear();
+    if (!append_str_repr(scratch_, utf8))
       throw SerializeError("serpent: cannot write a str that is not valid UTF-8");
+    put(scratch_);
   }
 
   void write_dict(const Dict& d, std::size_t depth) {
     if (is_bytes_dict(d)) {
       // A decoded bytes value (Pyro4 leaves the base64 dict as it is) goes back out in the
       // spaced form Python's serpent writes for bytes, so it round-trips byte for byte.
-      out_ += "{'data': ";
+      put("{'data': ");
       write_str(d[0].second.as_str());
-      out_ += ", 'encoding': 'base64'}";
+      put(", 'encoding': 'base64'}");
       return;
     }
-    out_ += '{';
+    put('{');
     bool first = true;
     for (const auto& [key, value] : d) {
-      if (!first) out_ += ',';
+      if (!first) put(',');
       first = false;
       write(key, depth + 1, true);
-      out_ += ':';
+      put(':');
       write(value, depth + 1, false);
     }
-    out_ += '}';
+    put('}');
   }
 
   template <class Items>
   void write_tuple(const Items& items, std::size_t depth, bool in_key) {
-    out_ += '(';
+    put('(');
     bool first = true;
     for (const auto& item : items) {
-      if (!first) out_ += ',';
+      if (!first) put(',');
       first = false;
       write(item, depth + 1, in_key);
     }
-    if (items.size() == 1) out_ += ',';
-    out_ += ')';
+    if (items.size() == 1) put(',');
+    put(')');
   }
 
   void enter(std::size_t depth) {
@@ -1057,53 +1110,59 @@ class Writer {
     if (std::isnan(d)) {
       if (in_key)
         throw SerializeError("serpent: cannot write NaN inside a dict key or set element");
-      out_ += nan_marker;
+      put(nan_marker);
     } else if (std::isinf(d)) {
-      out_ += d > 0 ? "1e30000" : "-1e30000";  // overflows to ±inf when read
+      put(d > 0 ? "1e30000" : "-1e30000");  // overflows to ±inf when read
     } else {
-      append_float_repr(out_, d);
+      scratch_.clear();
+      append_float_repr(scratch_, d);
+      put(scratch_);
     }
   }
 
-  void write_one(std::monostate, std::size_t, bool) { out_ += "None"; }
-  void write_one(bool b, std::size_t, bool) { out_ += b ? "True" : "False"; }
+  void write_one(std::monostate, std::size_t, bool) { put("None"); }
+  void write_one(bool b, std::size_t, bool) { put(b ? "True" : "False"); }
   void write_one(std::int64_t i, std::size_t, bool) {
-    char buf[24];
-    out_.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, i).ptr - buf));
+    buf_.ensure(24);
+    buf_.p = std::to_chars(buf_.p, buf_.p + 24, i).ptr;
   }
-  void write_one(const BigInt& b, std::size_t, bool) { out_ += b.str(); }
+  void write_one(const BigInt& b, std::size_t, bool) { put(b.str()); }
   void write_one(double d, std::size_t, bool in_key) { write_float(d, in_key); }
   void write_one(const Value::Complex& c, std::size_t, bool in_key) {
     if (std::isnan(c.real()) || std::isnan(c.imag()))
       throw SerializeError("serpent: cannot write a complex with a NaN part (no literal for it)");
-    out_ += '(';
+    put('(');
     write_float(c.real(), in_key);
     // Python's serpent writes "+-0.0j" for a -0.0 imaginary part, which Python cannot read.
-    if (!std::signbit(c.imag())) out_ += '+';
+    if (!std::signbit(c.imag())) put('+');
     write_float(c.imag(), in_key);
-    out_ += "j)";
+    put("j)");
   }
   void write_one(const Str& s, std::size_t, bool) { write_str(s.utf8); }
   void write_one(const Bytes& b, std::size_t, bool in_key) {
     if (in_key || options_.bytes_repr) {
-      append_bytes_repr(out_, b.data);
+      scratch_.clear();
+      append_bytes_repr(scratch_, b.data);
+      put(scratch_);
       return;
     }
-    out_ += "{'data': '";
-    append_base64(out_, b.data);
-    out_ += "', 'encoding': 'base64'}";
+    put("{'data': '");
+    scratch_.clear();
+    append_base64(scratch_, b.data);
+    put(scratch_);
+    put("', 'encoding': 'base64'}");
   }
   void write_one(const List& l, std::size_t depth, bool in_key) {
     if (in_key) unhashable("list");
     enter(depth);
-    out_ += '[';
+    put('[');
     bool first = true;
     for (const auto& item : l.items) {
-      if (!first) out_ += ',';
+      if (!first) put(',');
       first = false;
       write(item, depth + 1, false);
     }
-    out_ += ']';
+    put(']');
   }
   void write_one(const Tuple& t, std::size_t depth, bool in_key) {
     enter(depth);
@@ -1117,21 +1176,22 @@ class Writer {
   void write_one(const Set& s, std::size_t depth, bool in_key) {
     if (in_key) unhashable("set");
     if (s.empty()) {
-      out_ += "()";  // no literal for an empty set; Python's serpent writes an empty tuple
+      put("()");  // no literal for an empty set; Python's serpent writes an empty tuple
       return;
     }
     enter(depth);
-    out_ += '{';
+    put('{');
     bool first = true;
     for (const auto& item : s) {
-      if (!first) out_ += ',';
+      if (!first) put(',');
       first = false;
       write(item, depth + 1, true);
     }
-    out_ += '}';
+    put('}');
   }
 
-  std::string& out_;
+  detail::OutBuffer buf_;
+  std::string scratch_;  // for the rarer texts written by the std::string-based helpers
   const SerpentOptions& options_;
 };
 
@@ -1153,24 +1213,22 @@ class SerpentSerializer final : public Serializer {
   std::string encode_call(const Call& call) const override {
     // (objectId, method, vargs_tuple, kwargs_dict_or_None), spec §3.1.
     SerpentOptions options;
-    std::string out;
-    out.reserve(128);
-    out += header;
-    Writer w(out, options);
-    out += '(';
+    Writer w(options);
+    w.put(header);
+    w.put('(');
     w.write_str(call.object);
-    out += ',';
+    w.put(',');
     w.write_str(call.method);
-    out += ',';
+    w.put(',');
     w.write_tuple(call.args, 1, false);
-    out += ',';
+    w.put(',');
     if (call.kwargs) {
       w.write_dict(*call.kwargs, 1);
     } else {
-      out += "None";
+      w.put("None");
     }
-    out += ')';
-    return out;
+    w.put(')');
+    return w.str();
   }
 
   Call decode_call(std::string_view data, const Limits& limits) const override {
@@ -1212,11 +1270,10 @@ class SerpentSerializer final : public Serializer {
 }  // namespace
 
 std::string serpent_encode(const Value& value, const SerpentOptions& options) {
-  std::string out;
-  out.reserve(256);
-  out += header;
-  Writer(out, options).write(value, 0, false);
-  return out;
+  Writer w(options);
+  w.put(header);
+  w.write(value, 0, false);
+  return w.str();
 }
 
 const Serializer& serpent() {

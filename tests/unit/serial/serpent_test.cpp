@@ -673,3 +673,28 @@ TEST(SerpentTest, PythonReadsWhatWeWrite) {
 
 }  // namespace
 }  // namespace remoto::serial
+
+namespace remoto::serial {
+namespace {
+
+// The writer copies plain printable ASCII a word at a time: a character that needs escaping
+// (or a non-ASCII one) must be caught at every position of an 8-byte word and in the tail, and
+// the result must be Python's repr exactly.
+TEST(SerpentTest, StrReprAtEveryPositionOfAWord) {
+  const std::string specials[] = {"'", "\\", "\n", "\x7f", "\x1f", "\xc3\xa9", "\"", " ", "~"};
+  for (const std::string& special : specials) {
+    for (std::size_t len = 0; len < 20; ++len) {
+      for (std::size_t at = 0; at <= len; ++at) {
+        std::string text(len, 'a');
+        text.insert(at, special);
+        std::string expected;
+        remoto::append_str_repr(expected, text);
+        EXPECT_EQ(encode_expr(Value(text)), expected) << "len " << len << " at " << at;
+        EXPECT_EQ(decode_expr(expected), Value(text));
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace remoto::serial
