@@ -287,14 +287,57 @@ class Reader {
   // and no temporary to move: read_object's result is constructed there). Value constructors
   // set the type last, so if reading throws, `out` still holds a None.
   void read_into(Value& out) {
-    std::size_t at = pos_;
-    unsigned char c = u8();
+    const std::size_t at = pos_;
+    need(1, at);
+    const auto c = static_cast<unsigned char>(data_[pos_++]);
+    const auto code = static_cast<unsigned char>(c & ~flag_ref);
+    // The codes Pyro4's payloads are made of, handled here without a call; a scalar's slot is
+    // finished as soon as it is handed out.
+    const bool ref = (c & flag_ref) && replaying_ == 0;
+    switch (code) {
+      case t_none:
+        return;  // `out` holds None already; never takes a slot
+      case t_true:
+        new (&out) Value(true);
+        return;
+      case t_false:
+        new (&out) Value(false);
+        return;
+      case t_int:
+        if (ref) refs_.push_back({at, true});
+        new (&out) Value(static_cast<std::int64_t>(i32()));
+        return;
+      case t_binary_float:
+        if (ref) refs_.push_back({at, true});
+        new (&out) Value(f64());
+        return;
+      case t_short_ascii:
+      case t_short_ascii_interned: {
+        if (ref) refs_.push_back({at, true});
+        need(1, pos_);
+        const std::size_t n = static_cast<unsigned char>(data_[pos_++]);
+        read_latin1_into(out, take(n, at));
+        return;
+      }
+      case t_dict: {
+        std::size_t slot = 0;
+        if (ref) {
+          slot = refs_.size();
+          refs_.push_back({at, false});
+        }
+        read_dict_into(out, at);
+        if (ref) refs_[slot].done = true;
+        return;
+      }
+      default:
+        break;
+    }
     std::size_t slot = std::numeric_limits<std::size_t>::max();
-    if ((c & flag_ref) && replaying_ == 0 && takes_slot(c & ~flag_ref)) {
+    if (ref && takes_slot(code)) {
       slot = refs_.size();
       refs_.push_back({at, false});
     }
-    new (&out) Value(read_object(static_cast<unsigned char>(c & ~flag_ref), at));
+    new (&out) Value(read_object(code, at));
     if (slot != std::numeric_limits<std::size_t>::max()) refs_[slot].done = true;
   }
 
@@ -446,6 +489,14 @@ class Reader {
   }
 
   // CPython builds 'a'/'z' strings as one-byte-kind strings, i.e. bytes >= 0x80 are Latin-1.
+  void read_latin1_into(Value& out, std::string_view s) {
+    if (is_ascii(s)) [[likely]] {
+      charge(s.size());
+      new (&out) Value(std::in_place_type<Str>, s);
+    } else {
+      new (&out) Value(read_latin1(s));
+    }
+  }
   Value read_latin1(std::string_view s) {
     if (is_ascii(s)) {
       charge(s.size());
@@ -503,8 +554,17 @@ class Reader {
   }
 
   Value read_dict(std::size_t at) {
+    Value v;
+    read_dict_into(v, at);
+    return v;
+  }
+
+  // Builds the dict right in `out` (None until now): a half-read dict is destroyed by the
+  // owner of `out` if reading throws, and its duplicate keys never matter then.
+  void read_dict_into(Value& out, std::size_t at) {
     Nest nest(*this, at);
-    Dict dict;
+    new (&out) Value(Dict());
+    Dict& dict = out.as_dict();
     for (;;) {
       std::size_t key_at = pos_;
       need(1, key_at);
@@ -531,7 +591,6 @@ class Reader {
     }
     // Python's d[k] = v for each item: a repeated key keeps its first place, the last value.
     dict.remove_duplicate_keys();
-    return Value(std::move(dict));
   }
 
   Value read_ref(std::size_t at) {
@@ -743,6 +802,22 @@ class Writer {
   }
   void put(const Str& s) {
     std::string_view text = s.utf8;
+    // An inline str (most keys and words): its 32 bytes are the text, zeros and the size
+    // byte (< 0x80), so the ASCII check and the copy are fixed-size, no loop and no call.
+    const auto* raw_bytes = reinterpret_cast<const char*>(&s.utf8);
+    if (text.data() == raw_bytes) {
+      static_assert(sizeof s.utf8 == 32 && InlineString::inline_capacity < 0x80);
+      std::uint64_t w[4];
+      std::memcpy(w, raw_bytes, sizeof w);
+      if (((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ULL) == 0) [[likely]] {
+        ensure(2 + sizeof w);
+        byte(t_short_ascii);
+        byte(static_cast<unsigned char>(text.size()));
+        std::memcpy(p_, w, sizeof w);  // the bytes past the size are overwritten next
+        p_ += text.size();
+        return;
+      }
+    }
     if (is_ascii(text)) {
       if (text.size() < 256) {
         ensure(2 + text.size());
