@@ -9,8 +9,8 @@
 # Raw results (Google Benchmark JSON, Python JSON lines) go to OUT_DIR.
 #
 # Environment: SERIAL_BENCH (the serial_bench binary; default build/release/bench/serial_bench,
-# built with the release preset if missing), CPU (1), REPETITIONS (5), OUT_DIR (default a new
-# /tmp/remoto-bench-serial.XXXXXX). Runtime: about 2.5 minutes.
+# built with the release preset if missing), CPU (1), REPETITIONS (rounds, 5), OUT_DIR (default a
+# new /tmp/remoto-bench-serial.XXXXXX). Runtime: about 3 minutes.
 set -euo pipefail
 
 bench_dir=$(cd "$(dirname "$0")" && pwd)
@@ -35,13 +35,17 @@ fi
 log "raw results in $OUT_DIR"
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-log "remoto and raw C++ libraries: $SERIAL_BENCH ($REPETITIONS repetitions, CPU $CPU)"
-taskset -c "$CPU" "$SERIAL_BENCH" --benchmark_repetitions="$REPETITIONS" \
-  --benchmark_report_aggregates_only=true --benchmark_format=json \
-  >"$OUT_DIR/serial_bench.json" 2>"$OUT_DIR/serial_bench.stderr"
-log "Python: serial_python.py (median of $REPETITIONS, CPU $CPU)"
-taskset -c "$CPU" "$python" "$bench_dir/serial_python.py" --json --repeats "$REPETITIONS" \
-  >"$OUT_DIR/python.jsonl"
+# Interleaved: each round runs remoto's benchmarks once and Python's once, back to back, so
+# that the machine's slow and fast spells (a VM's throughput moves by tens of percent within
+# minutes) fall on both sides; the table takes medians over the rounds, and each ratio is the
+# median of the rounds' own ratios.
+for round in $(seq "$REPETITIONS"); do
+  log "round $round of $REPETITIONS: remoto and raw C++ libraries ($SERIAL_BENCH), then Python, CPU $CPU"
+  taskset -c "$CPU" "$SERIAL_BENCH" --benchmark_format=json \
+    >"$OUT_DIR/serial_bench.$round.json" 2>"$OUT_DIR/serial_bench.$round.stderr"
+  taskset -c "$CPU" "$python" "$bench_dir/serial_python.py" --json --repeats 3 \
+    >"$OUT_DIR/python.$round.jsonl"
+done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1);" \
@@ -49,4 +53,8 @@ echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cp
   "msgpack $("$python" -c 'import msgpack; print(".".join(map(str, msgpack.version)))')"
 echo "Load average (1, 5, 15 min): $load_before before, $load_after after"
 echo
-"$python" "$bench_dir/serial_table.py" "$OUT_DIR/serial_bench.json" "$OUT_DIR/python.jsonl"
+rounds=()
+for round in $(seq "$REPETITIONS"); do
+  rounds+=("$OUT_DIR/serial_bench.$round.json" "$OUT_DIR/python.$round.jsonl")
+done
+"$python" "$bench_dir/serial_table.py" "${rounds[@]}"
