@@ -19,6 +19,7 @@
 #include <span>
 #include <unordered_map>
 
+#include "remoto/serial/detail/utf8_scan.hpp"
 #include "remoto/serial/serializer.hpp"
 #include "remoto/value/unicode.hpp"
 
@@ -84,32 +85,7 @@ std::string hex_byte(unsigned char c) {
   return std::string("0x") + digits[c >> 4] + digits[c & 15];
 }
 
-// Word-at-a-time, the last word overlapping the one before: no byte loop for short strings.
-bool is_ascii(std::string_view s) noexcept {
-  constexpr std::uint64_t high = 0x8080808080808080ULL;
-  const char* p = s.data();
-  const std::size_t n = s.size();
-  auto load8 = [](const char* q) {
-    std::uint64_t w;
-    std::memcpy(&w, q, 8);
-    return w;
-  };
-  if (n >= 8) {
-    std::uint64_t acc = load8(p + n - 8);
-    for (std::size_t i = 0; i + 8 <= n; i += 8) acc |= load8(p + i);
-    return (acc & high) == 0;
-  }
-  if (n >= 4) {
-    std::uint32_t a;
-    std::uint32_t b;
-    std::memcpy(&a, p, 4);
-    std::memcpy(&b, p + n - 4, 4);
-    return ((a | b) & 0x80808080u) == 0;
-  }
-  unsigned acc = 0;
-  for (std::size_t i = 0; i < n; ++i) acc |= static_cast<unsigned char>(p[i]);
-  return (acc & 0x80) == 0;
-}
+using detail::is_ascii;
 
 // Base-2**15 magnitude digits (least significant first) -> decimal text. Base-10**9 limbs
 // multiplied by 2**30 per step: two marshal digits at a time.
