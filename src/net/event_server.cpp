@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
@@ -213,29 +214,32 @@ class EventWorker {
 
   // accept4 hands over non-blocking sockets (Asio's accept makes a separate ioctl for that)
   // that are not yet registered with the reactor (see AcceptedSocket). The loop takes every
-  // pending connection before waiting again; a wait costs Asio an epoll_ctl to re-arm.
+  // pending connection before waiting again; a wait costs Asio an epoll_ctl to re-arm. It
+  // accepts a batch before starting any of them: the later a connection's first read, the
+  // likelier its request is there already, which spares parking it first.
   asio::awaitable<void> accept_loop() {
     const int listen_fd = acceptor_.native_handle();
-    for (int in_a_row = 0;;) {
-      int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd >= 0) {
-        try {
-          asio::awaitable<void> session = handler_(AcceptedSocket(this, fd));
-          if (session.valid()) asio::co_spawn(io_, std::move(session), log_failure);
-        } catch (...) {  // e.g. out of memory for one connection: keep accepting the others
-          log_failure(std::current_exception());
+    std::array<int, max_accepts_in_a_row> batch;
+    for (;;) {
+      std::size_t n = 0;
+      int error = 0;
+      while (n < batch.size()) {
+        int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) {
+          batch[n++] = fd;
+        } else if (errno != EINTR && errno != ECONNABORTED) {
+          error = errno;
+          break;
         }
-        if (++in_a_row == max_accepts_in_a_row) {
-          // Under a flood of connections the backlog never empties: let the connections
-          // already accepted, and the sweep, have their turn.
-          in_a_row = 0;
-          co_await asio::post(io_, asio::use_awaitable);
-        }
+      }
+      for (std::size_t i = 0; i < n; ++i) start(batch[i]);
+      if (n == batch.size()) {
+        // Under a flood of connections the backlog never empties: let the connections
+        // already accepted, and the sweep, have their turn.
+        co_await asio::post(io_, asio::use_awaitable);
         continue;
       }
-      if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        in_a_row = 0;
+      if (error == EAGAIN || error == EWOULDBLOCK) {
         auto [ec] = co_await acceptor_.async_wait(asio::ip::tcp::acceptor::wait_read, use_tuple);
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
         continue;
@@ -244,6 +248,15 @@ class EventWorker {
       asio::steady_timer backoff(io_, std::chrono::milliseconds(50));
       co_await backoff.async_wait(use_tuple);
       if (!acceptor_.is_open()) co_return;
+    }
+  }
+
+  void start(int fd) {
+    try {
+      asio::awaitable<void> session = handler_(AcceptedSocket(this, fd));
+      if (session.valid()) asio::co_spawn(io_, std::move(session), log_failure);
+    } catch (...) {  // e.g. out of memory for one connection: keep accepting the others
+      log_failure(std::current_exception());
     }
   }
 
