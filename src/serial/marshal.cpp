@@ -19,6 +19,7 @@
 #include <span>
 #include <unordered_map>
 
+#include "remoto/serial/detail/small_stack.hpp"
 #include "remoto/serial/detail/utf8_scan.hpp"
 #include "remoto/serial/serializer.hpp"
 #include "remoto/value/unicode.hpp"
@@ -595,29 +596,7 @@ class Reader {
   std::size_t replaying_ = 0;  // > 0 while decoding a referenced object again
   // The reference slots: the first ones inline (a call payload flags a few objects, and an
   // allocation would cost more than decoding it), the rest in a vector.
-  class Slots {
-   public:
-    std::size_t size() const noexcept { return size_; }
-    Slot& operator[](std::size_t i) noexcept {
-      return i < inline_count ? inline_[i] : more_[i - inline_count];
-    }
-    void push_back(Slot slot) {
-      if (size_ < inline_count) {
-        inline_[size_] = slot;
-      } else {
-        more_.push_back(slot);
-      }
-      ++size_;
-    }
-
-   private:
-    static constexpr std::size_t inline_count = 16;
-    Slot inline_[inline_count];
-    std::vector<Slot> more_;
-    std::size_t size_ = 0;
-  };
-
-  Slots refs_;
+  detail::SmallStack<Slot, 16> refs_;
   std::unordered_map<std::size_t, BigInt> big_ints_;  // by offset of their type code
 };
 

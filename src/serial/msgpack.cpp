@@ -49,6 +49,7 @@
 
 #include <msgpack.hpp>
 
+#include "remoto/serial/detail/small_stack.hpp"
 #include "remoto/serial/detail/utf8_scan.hpp"
 #include "remoto/serial/serializer.hpp"
 #include "remoto/value/unicode.hpp"
@@ -148,34 +149,34 @@ class Builder : public ::msgpack::null_visitor {
     if (!can_open()) return false;
     if (call_parts_ && n == 4 && frames_.empty()) {
       took_call_ = true;
-      frames_.push(Frame{nullptr, nullptr, nullptr, call_parts_});
+      frames_.push_back(Frame{nullptr, nullptr, nullptr, call_parts_});
       return true;
     }
     std::vector<Value>& items = place(List{}).as_list();
     items.reserve(take_budget(n, 1));
-    frames_.push(Frame{&items, nullptr, nullptr, nullptr});
+    frames_.push_back(Frame{&items, nullptr, nullptr, nullptr});
     return true;
   }
   bool end_array() {
-    frames_.pop();
+    frames_.pop_back();
     return true;
   }
   bool start_map(std::uint32_t n) {
     if (!can_open()) return false;
     Dict& dict = place(Dict()).as_dict();
     dict.reserve(take_budget(n, 2));  // a pair takes at least two bytes
-    frames_.push(Frame{nullptr, &dict, nullptr, nullptr});
+    frames_.push_back(Frame{nullptr, &dict, nullptr, nullptr});
     return true;
   }
   bool end_map_key() {
-    const Value& key = frames_.top().item->first;
+    const Value& key = frames_.back().item->first;
     if (!key.is_hashable())
       return error(std::string("unhashable map key of type ") + key.type_name(), nullptr);
     return true;
   }
   bool end_map() {
-    frames_.top().dict->remove_duplicate_keys();
-    frames_.pop();
+    frames_.back().dict->remove_duplicate_keys();
+    frames_.pop_back();
     return true;
   }
 
@@ -207,35 +208,6 @@ class Builder : public ::msgpack::null_visitor {
     Value* fixed;
   };
 
-  // The open containers, innermost last: the first levels inline (no allocation for the
-  // usual shallow data), deeper ones in a vector.
-  class Frames {
-   public:
-    bool empty() const noexcept { return size_ == 0; }
-    std::size_t size() const noexcept { return size_; }
-    Frame& top() noexcept {
-      return size_ <= inline_count ? inline_[size_ - 1] : more_[size_ - 1 - inline_count];
-    }
-    void push(Frame f) {
-      if (size_ < inline_count) {
-        inline_[size_] = f;
-      } else {
-        more_.push_back(f);
-      }
-      ++size_;
-    }
-    void pop() noexcept {
-      if (size_ > inline_count) more_.pop_back();
-      --size_;
-    }
-
-   private:
-    static constexpr std::size_t inline_count = 32;
-    Frame inline_[inline_count];
-    std::vector<Frame> more_;
-    std::size_t size_ = 0;
-  };
-
   template <class T>
   bool emit(T&& x) {
     place(std::forward<T>(x));
@@ -250,7 +222,7 @@ class Builder : public ::msgpack::null_visitor {
       root_ = Value(std::forward<Args>(args)...);
       return root_;
     }
-    Frame& f = frames_.top();
+    Frame& f = frames_.back();
     if (f.items) return f.items->emplace_back(std::forward<Args>(args)...);
     if (f.fixed) return *new (f.fixed++) Value(std::forward<Args>(args)...);  // over a None
     if (!f.item) {
@@ -288,7 +260,9 @@ class Builder : public ::msgpack::null_visitor {
   const char* base_;
   std::size_t max_depth_;
   std::size_t budget_;  // input bytes not yet promised to reserved entries
-  Frames frames_;
+  // The open containers, innermost last: the first levels inline (no allocation for the
+  // usual shallow data), deeper ones in a vector.
+  detail::SmallStack<Frame, 32> frames_;
   Value root_;
   Value* call_parts_;
   bool took_call_ = false;
