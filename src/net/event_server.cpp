@@ -270,7 +270,6 @@ class EventWorker {
       for (ConnectionSlot* slot = head_; slot != nullptr; slot = slot->next_) {
         if (slot->deadline_ != 0 && slot->deadline_ <= now_) {
           slot->deadline_ = 0;
-          slot->expired_ = true;
           asio::error_code ignored;
           slot->socket_.close(ignored);  // completions are posted, so the list stays intact
         }

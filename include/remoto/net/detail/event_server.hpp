@@ -83,9 +83,9 @@ class AcceptedSocket {
 };
 
 /// One live connection of an EventServer: its socket and its idle deadline. Lives in the
-/// connection's coroutine frame, linked into its thread's list so the sweep can find it, and
-/// the sweep closes the socket when the deadline passes (pending operations then fail with
-/// operation_aborted and expired() turns true). Thread safety: only on the connection's own
+/// connection's coroutine frame or connection object, linked into its thread's list so the
+/// sweep can find it, and the sweep closes the socket when the deadline passes (pending
+/// operations then fail with operation_aborted). Thread safety: only on the connection's own
 /// I/O thread.
 class ConnectionSlot {
  public:
@@ -104,10 +104,6 @@ class ConnectionSlot {
   void arm() noexcept;
   /// The deadline is now + `timeout` (at least one sweep tick away).
   void arm(std::chrono::milliseconds timeout) noexcept;
-  /// No deadline, e.g. while the connection waits on something other than its peer.
-  void disarm() noexcept { deadline_ = 0; }
-  /// The sweep closed the socket because the deadline passed.
-  bool expired() const noexcept { return expired_; }
 
  private:
   friend class EventWorker;
@@ -116,7 +112,6 @@ class ConnectionSlot {
   ConnectionSlot* prev_ = nullptr;  // intrusive list of the worker's live connections
   ConnectionSlot* next_ = nullptr;
   std::uint64_t deadline_ = 0;  // in sweep ticks; 0: none
-  bool expired_ = false;
 };
 
 /// Runs `handler` for every accepted connection (Nagle left on: a handler that answers in one
