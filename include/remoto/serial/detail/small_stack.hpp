@@ -18,10 +18,10 @@ class SmallStack {
   T& operator[](std::size_t i) noexcept { return i < N ? inline_[i] : more_[i - N]; }
   T& back() noexcept { return (*this)[size_ - 1]; }
   void push_back(const T& x) {
-    if (size_ < N)
+    if (size_ < N) [[likely]]
       inline_[size_] = x;
     else
-      more_.push_back(x);
+      grow(x);
     ++size_;
   }
   void pop_back() noexcept {
@@ -30,6 +30,8 @@ class SmallStack {
   }
 
  private:
+  [[gnu::noinline]] void grow(const T& x) { more_.push_back(x); }
+
   T inline_[N];
   std::vector<T> more_;
   std::size_t size_ = 0;
