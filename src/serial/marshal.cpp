@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <new>
 #include <span>
 #include <unordered_map>
@@ -77,7 +78,7 @@ constexpr std::size_t budget_per_input_byte = 128;
 constexpr std::size_t budget_floor = 4u << 20;
 constexpr std::size_t index_cost = 64;  // hash index entry of a Set item
 
-[[noreturn]] void fail(const std::string& what, std::size_t offset) {
+[[noreturn, gnu::cold]] void fail(const std::string& what, std::size_t offset) {
   throw SerializeError("marshal: " + what + " at offset " + std::to_string(offset));
 }
 
@@ -87,6 +88,28 @@ std::string hex_byte(unsigned char c) {
 }
 
 using detail::is_ascii;
+
+// is_ascii() for a short string, which is up to 255 bytes and mostly under 32: fixed-size
+// (overlapping) loads up to 32 bytes, no loop.
+[[gnu::always_inline]] inline bool short_is_ascii(const char* p, std::size_t n) {
+  if (n >= 8) {
+    if (n > 32) return is_ascii(std::string_view(p, n));
+    std::uint64_t acc = detail::load8(p) | detail::load8(p + n - 8);
+    if (n > 16) acc |= detail::load8(p + 8) | detail::load8(p + n - 16);
+    return (acc & detail::high8) == 0;
+  }
+  if (n >= 4) {
+    std::uint32_t a;
+    std::uint32_t b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    return ((a | b) & 0x80808080u) == 0;
+  }
+  if (n == 0) return true;
+  return ((static_cast<unsigned char>(p[0]) | static_cast<unsigned char>(p[n / 2]) |
+           static_cast<unsigned char>(p[n - 1])) &
+          0x80) == 0;
+}
 
 // Base-2**15 magnitude digits (least significant first) -> decimal text. Base-10**9 limbs
 // multiplied by 2**30 per step: two marshal digits at a time.
@@ -132,10 +155,35 @@ std::string digits_to_decimal(bool negative, std::span<const std::uint16_t> digi
 
 // ---- reader -------------------------------------------------------------------------------
 
+// Little-endian loads; memcpy compiles to one (unaligned) load.
+std::uint32_t load_u32(const char* p) noexcept {
+  std::uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap32(v);
+  return v;
+}
+double load_f64(const char* p) noexcept {
+  std::uint64_t bits;
+  std::memcpy(&bits, p, sizeof bits);
+  if constexpr (std::endian::native == std::endian::big) bits = __builtin_bswap64(bits);
+  return std::bit_cast<double>(bits);
+}
+
+// The alternative a Value was just built with, for filling it in place (Value's own accessors
+// are out-of-line calls that check the type again).
+template <class T>
+T& held(Value& v) noexcept {
+  return const_cast<T&>(v.get<T>());
+}
+
 class Reader {
  public:
   Reader(std::string_view data, const Limits& limits)
-      : data_(data), limits_(limits), budget_(data.size() * budget_per_input_byte + budget_floor) {}
+      : begin_(data.data()),
+        p_(data.data()),
+        end_(data.data() + data.size()),
+        limits_(limits),
+        budget_(data.size() * budget_per_input_byte + budget_floor) {}
 
   Value read_top() {
     charge(sizeof(Value));
@@ -145,32 +193,28 @@ class Reader {
   /// Reads a top-level tuple or list of 4 (a call) straight into `parts`, without building the
   /// tuple. False, having read nothing, if the data starts with anything else.
   bool read_call(Value (&parts)[4]) {
-    const std::size_t at = pos_;
+    const char* at = p_;
     if (remaining() < 2) return false;
-    const auto c = static_cast<unsigned char>(data_[pos_]);
+    const auto c = static_cast<unsigned char>(*p_);
     const auto code = static_cast<unsigned char>(c & ~flag_ref);
     if (code == t_small_tuple) {
-      if (static_cast<unsigned char>(data_[pos_ + 1]) != 4) return false;
-      pos_ += 2;
+      if (static_cast<unsigned char>(p_[1]) != 4) return false;
+      p_ += 2;
     } else if (code == t_tuple || code == t_list) {
-      if (remaining() < 5) return false;
-      ++pos_;
-      if (u32() != 4) {
-        pos_ = at;
-        return false;
-      }
+      if (remaining() < 5 || load_u32(p_ + 1) != 4) return false;
+      p_ += 5;
     } else {
       return false;
     }
     charge(5 * sizeof(Value));
-    std::size_t slot = std::numeric_limits<std::size_t>::max();
+    std::size_t slot = no_slot;
     if (c & flag_ref) {
       slot = refs_.size();
-      refs_.push_back({at, false});
+      refs_.push_back({offset(at), false});
     }
-    Nest nest(*this, at);
+    Nest nest(*this, offset(at));
     for (Value& part : parts) read_into(part);
-    if (slot != std::numeric_limits<std::size_t>::max()) refs_[slot].done = true;
+    if (slot != no_slot) refs_[slot].done = true;
     return true;
   }
 
@@ -179,6 +223,7 @@ class Reader {
     std::size_t offset;  // of the flagged type code: a reference decodes from here again
     bool done;           // a reference to an unfinished container would make a cycle
   };
+  static constexpr std::size_t no_slot = std::numeric_limits<std::size_t>::max();
 
   // Counts container nesting; throws beyond the limit before the stack can run out.
   class Nest {
@@ -195,45 +240,52 @@ class Reader {
     Reader& r_;
   };
 
-  std::size_t remaining() const noexcept { return data_.size() - pos_; }
+  std::size_t remaining() const noexcept { return static_cast<std::size_t>(end_ - p_); }
+  std::size_t offset(const char* p) const noexcept { return static_cast<std::size_t>(p - begin_); }
+  std::size_t pos() const noexcept { return offset(p_); }
 
+  [[noreturn, gnu::cold, gnu::noinline]] static void fail_end(std::size_t at) {
+    fail("unexpected end of data", at);
+  }
   void need(std::size_t n, std::size_t at) const {
-    if (remaining() < n) fail("unexpected end of data", at);
+    if (remaining() < n) fail_end(at);
   }
 
+  // Checked reads, for the codes off the fast path of read_with().
   unsigned char u8() {
-    need(1, pos_);
-    return static_cast<unsigned char>(data_[pos_++]);
+    need(1, pos());
+    return static_cast<unsigned char>(*p_++);
   }
   std::uint32_t u32() {
-    need(4, pos_);
-    std::uint32_t v = 0;
-    for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(data_[pos_ + i]);
-    pos_ += 4;
+    need(4, pos());
+    const std::uint32_t v = load_u32(p_);
+    p_ += 4;
     return v;
   }
   std::int32_t i32() { return static_cast<std::int32_t>(u32()); }
   double f64() {
-    need(8, pos_);
-    std::uint64_t bits = 0;
-    for (int i = 7; i >= 0; --i) bits = (bits << 8) | static_cast<unsigned char>(data_[pos_ + i]);
-    pos_ += 8;
-    return std::bit_cast<double>(bits);
+    need(8, pos());
+    const double d = load_f64(p_);
+    p_ += 8;
+    return d;
   }
   std::string_view take(std::size_t n, std::size_t at) {
     need(n, at);
-    auto s = data_.substr(pos_, n);
-    pos_ += n;
+    std::string_view s(p_, n);
+    p_ += n;
     return s;
   }
 
   // Adds `bytes` to the memory the value takes; refuses input that expands too far.
   void charge(std::size_t bytes) {
     used_ += bytes;
-    if (used_ > budget_)
-      fail("data expands to more than " + std::to_string(budget_) +
-               " bytes of values (too many references)",
-           pos_);
+    if (used_ > budget_) [[unlikely]]
+      over_budget();
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] void over_budget() const {
+    fail("data expands to more than " + std::to_string(budget_) +
+             " bytes of values (too many references)",
+         pos());
   }
 
   // Item counts: every item takes at least one byte, so a count beyond the rest of the input is
@@ -254,6 +306,11 @@ class Reader {
            code != t_stopiter && code != t_ellipsis && code != t_unknown;
   }
 
+  // The slot of a flagged scalar, finished as soon as it is handed out.
+  void scalar_slot(const char* at) {
+    if (replaying_ == 0) refs_.push_back({offset(at), true});
+  }
+
   Value read() {
     Value v;
     read_into(v);
@@ -261,61 +318,98 @@ class Reader {
   }
 
   // Reads the next object right into `out`, which holds None (so there is nothing to destroy,
-  // and no temporary to move: read_object's result is constructed there). Value constructors
-  // set the type last, so if reading throws, `out` still holds a None.
+  // and no temporary to move: the object is constructed there). Value constructors set the
+  // type last, so if reading throws, `out` still holds a None (or a container partly filled,
+  // which its owner destroys).
   void read_into(Value& out) {
-    const std::size_t at = pos_;
-    need(1, at);
-    const auto c = static_cast<unsigned char>(data_[pos_++]);
-    const auto code = static_cast<unsigned char>(c & ~flag_ref);
-    // The codes Pyro4's payloads are made of, handled here without a call; a scalar's slot is
-    // finished as soon as it is handed out.
-    const bool ref = (c & flag_ref) && replaying_ == 0;
-    switch (code) {
+    if (p_ == end_) [[unlikely]]
+      fail_end(pos());
+    read_with(out, static_cast<unsigned char>(*p_));
+  }
+
+  // read_into() for a caller that has looked at the type code `c` (at p_) already. The codes
+  // Pyro4's payloads are made of, when the input is long enough for their fixed part, are read
+  // inline with one bounds check, and no call: this is inlined into the container loops, so
+  // a scalar costs no function prologue. Everything else goes through read_other().
+  [[gnu::always_inline]] void read_with(Value& out, unsigned char c) {
+    const char* at = p_;
+    const std::size_t left = remaining();  // >= 1: `c` is there
+    switch (c & ~flag_ref) {
       case t_none:
+        p_ = at + 1;
         return;  // `out` holds None already; never takes a slot
       case t_true:
+        p_ = at + 1;
         new (&out) Value(true);
         return;
       case t_false:
+        p_ = at + 1;
         new (&out) Value(false);
         return;
       case t_int:
-        if (ref) refs_.push_back({at, true});
-        new (&out) Value(static_cast<std::int64_t>(i32()));
+        if (left < 5) break;
+        if (c & flag_ref) scalar_slot(at);
+        new (&out) Value(static_cast<std::int64_t>(static_cast<std::int32_t>(load_u32(at + 1))));
+        p_ = at + 5;
         return;
       case t_binary_float:
-        if (ref) refs_.push_back({at, true});
-        new (&out) Value(f64());
+        if (left < 9) break;
+        if (c & flag_ref) scalar_slot(at);
+        new (&out) Value(load_f64(at + 1));
+        p_ = at + 9;
         return;
       case t_short_ascii:
       case t_short_ascii_interned: {
-        if (ref) refs_.push_back({at, true});
-        need(1, pos_);
-        const std::size_t n = static_cast<unsigned char>(data_[pos_++]);
-        read_latin1_into(out, take(n, at));
-        return;
-      }
-      case t_dict: {
-        std::size_t slot = 0;
-        if (ref) {
-          slot = refs_.size();
-          refs_.push_back({at, false});
-        }
-        read_dict_into(out, at);
-        if (ref) refs_[slot].done = true;
+        if (left < 2) break;
+        const std::size_t n = static_cast<unsigned char>(at[1]);
+        if (n > left - 2) fail_end(offset(at));
+        if (c & flag_ref) scalar_slot(at);
+        p_ = at + 2 + n;
+        read_latin1_into(out, std::string_view(at + 2, n));
         return;
       }
       default:
         break;
     }
-    std::size_t slot = std::numeric_limits<std::size_t>::max();
-    if (ref && takes_slot(code)) {
+    read_other(out, c);
+  }
+
+  // The containers, every other code, and the scalars too close to the end for read_with().
+  [[gnu::noinline]] void read_other(Value& out, unsigned char c) {
+    const char* at = p_++;
+    const auto code = static_cast<unsigned char>(c & ~flag_ref);
+    std::size_t slot = no_slot;
+    if ((c & flag_ref) && replaying_ == 0 && takes_slot(code)) {
       slot = refs_.size();
-      refs_.push_back({at, false});
+      refs_.push_back({offset(at), false});
     }
-    new (&out) Value(read_object(code, at));
-    if (slot != std::numeric_limits<std::size_t>::max()) refs_[slot].done = true;
+    switch (code) {
+      case t_dict:
+        // {} (as a call's kwargs usually are) without the call.
+        if (p_ != end_ && (*p_ & ~flag_ref) == t_null && depth_ < limits_.max_depth) {
+          ++p_;
+          new (&out) Value(Dict());
+        } else {
+          read_dict_into(out, at);
+        }
+        break;
+      case t_list:
+        read_sequence_into<List>(out, u32(), at);
+        break;
+      case t_tuple:
+        read_sequence_into<Tuple>(out, u32(), at);
+        break;
+      case t_small_tuple:
+        read_sequence_into<Tuple>(out, u8(), at);
+        break;
+      case t_ref:
+        read_ref_into(out, offset(at));
+        break;
+      default:
+        new (&out) Value(read_object(code, offset(at)));
+        break;
+    }
+    if (slot != no_slot) refs_[slot].done = true;
   }
 
   Value read_object(unsigned char c, std::size_t at) {
@@ -370,19 +464,9 @@ class Reader {
         std::size_t n = u8();
         return read_latin1(take(n, at));
       }
-      case t_tuple:
-        return read_sequence<Tuple>(u32(), at);
-      case t_small_tuple:
-        return read_sequence<Tuple>(u8(), at);
-      case t_list:
-        return read_sequence<List>(u32(), at);
       case t_set:
       case t_frozenset:
         return read_set(at);
-      case t_dict:
-        return read_dict(at);
-      case t_ref:
-        return read_ref(at);
       case t_null:
         fail("NULL object outside a dict", at);
       case t_code:
@@ -409,7 +493,7 @@ class Reader {
                std::to_string(max_long_digits) + " digits of 15 bits)",
            at);
     need(2 * size, at);
-    const char* p = data_.data() + pos_;
+    const char* p = p_;
     auto digit = [p](std::size_t i) {
       return static_cast<std::uint16_t>(static_cast<unsigned char>(p[2 * i]) |
                                         (static_cast<unsigned char>(p[2 * i + 1]) << 8));
@@ -417,24 +501,25 @@ class Reader {
     for (std::size_t i = 0; i < size; ++i)
       if (digit(i) > 0x7FFF) fail("int digit out of range", at);
     if (digit(size - 1) == 0) fail("unnormalized int", at);
-    pos_ += 2 * size;
+    p_ += 2 * size;
     if (size <= 4) {  // at most 60 bits: no text needed
       std::int64_t mag = 0;
       for (std::size_t i = size; i-- > 0;) mag = (mag << 15) | digit(i);
       return Value(negative ? -mag : mag);
     }
     // References replay the bytes; the conversion is quadratic, so do it once per encoding.
-    if (auto it = big_ints_.find(at); it != big_ints_.end()) return Value(it->second);
+    if (!big_ints_) big_ints_ = std::make_unique<std::unordered_map<std::size_t, BigInt>>();
+    if (auto it = big_ints_->find(at); it != big_ints_->end()) return Value(it->second);
     std::vector<std::uint16_t> digits(size);
     for (std::size_t i = 0; i < size; ++i) digits[i] = digit(i);
     auto big = BigInt::parse(digits_to_decimal(negative, digits));
     charge(big->str().size());
-    big_ints_.emplace(at, *big);
+    big_ints_->emplace(at, *big);
     return Value(std::move(*big));
   }
 
   double read_text_float() {
-    std::size_t at = pos_;
+    std::size_t at = pos();
     std::size_t n = u8();
     std::string_view text = take(n, at);
     // PyOS_string_to_double: optional sign, decimal or inf/infinity/nan, nothing else.
@@ -456,8 +541,9 @@ class Reader {
   }
 
   Value read_utf8(std::string_view s, std::size_t at) {
-    // CPython decodes with "surrogatepass": lone surrogates are kept, as in Value's Str.
-    if (!is_ascii(s)) {
+    // CPython decodes with "surrogatepass": lone surrogates are kept, as in Value's Str. The
+    // fast strict scan accepts a subset of that; only what it refuses is looked at again.
+    if (detail::find_invalid_utf8(s) != std::string_view::npos) {
       auto bad = unicode::find_invalid(s, true);
       if (bad != std::string_view::npos) fail("invalid UTF-8 in str", at + 5 + bad);
     }
@@ -466,15 +552,15 @@ class Reader {
   }
 
   // CPython builds 'a'/'z' strings as one-byte-kind strings, i.e. bytes >= 0x80 are Latin-1.
-  void read_latin1_into(Value& out, std::string_view s) {
-    if (is_ascii(s)) [[likely]] {
+  [[gnu::always_inline]] void read_latin1_into(Value& out, std::string_view s) {
+    if (short_is_ascii(s.data(), s.size())) [[likely]] {
       charge(s.size());
       new (&out) Value(std::in_place_type<Str>, s);
     } else {
       new (&out) Value(read_latin1(s));
     }
   }
-  Value read_latin1(std::string_view s) {
+  [[gnu::noinline]] Value read_latin1(std::string_view s) {
     if (is_ascii(s)) {
       charge(s.size());
       return Value(std::in_place_type<Str>, s);
@@ -486,33 +572,20 @@ class Reader {
     return Value(Str{std::move(utf8)});
   }
 
+  // Builds the list or tuple right in `out` (None until now), as read_dict_into.
   template <class Seq>
-  Value read_sequence(std::size_t n, std::size_t at) {
-    Nest nest(*this, at);
+  void read_sequence_into(Value& out, std::size_t n, const char* at) {
+    Nest nest(*this, offset(at));
+    count(n, offset(at));
     Seq seq;
-    auto& items = seq.items;
-    items.reserve(count(n, at));
+    seq.items.reserve(n);
+    new (&out) Value(std::move(seq));
+    auto& items = held<Seq>(out).items;
     for (std::size_t i = 0; i < n; ++i) {
-      // Numbers and None are built in place: no Value to move.
-      if (data_.size() - pos_ >= 9) {
-        auto c = static_cast<unsigned char>(data_[pos_]);
-        auto code = static_cast<unsigned char>(c & ~flag_ref);
-        if (code == t_int || code == t_binary_float || code == t_none) {
-          if ((c & flag_ref) && replaying_ == 0 && code != t_none) refs_.push_back({pos_, true});
-          ++pos_;
-          if (code == t_int) {
-            items.emplace_back(static_cast<std::int64_t>(i32()));
-          } else if (code == t_binary_float) {
-            items.emplace_back(f64());
-          } else {
-            items.emplace_back();
-          }
-          continue;
-        }
-      }
-      read_into(items.emplace_back());
+      if (p_ == end_) [[unlikely]]
+        fail_end(pos());
+      read_with(items.emplace_back(), static_cast<unsigned char>(*p_));
     }
-    return Value(std::move(seq));
   }
 
   Value read_set(std::size_t at) {
@@ -521,7 +594,7 @@ class Reader {
     Set set;
     set.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
-      std::size_t item_at = pos_;
+      std::size_t item_at = pos();
       Value item = read();
       if (!item.is_hashable())
         fail(std::string("unhashable set element: ") + item.type_name(), item_at);
@@ -530,47 +603,58 @@ class Reader {
     return Value(std::move(set));
   }
 
-  Value read_dict(std::size_t at) {
-    Value v;
-    read_dict_into(v, at);
-    return v;
-  }
-
   // Builds the dict right in `out` (None until now): a half-read dict is destroyed by the
   // owner of `out` if reading throws, and its duplicate keys never matter then.
-  void read_dict_into(Value& out, std::size_t at) {
-    Nest nest(*this, at);
+  [[gnu::noinline]] void read_dict_into(Value& out, const char* at) {
+    Nest nest(*this, offset(at));
     new (&out) Value(Dict());
-    Dict& dict = out.as_dict();
-    for (;;) {
-      std::size_t key_at = pos_;
-      need(1, key_at);
-      if ((static_cast<unsigned char>(data_[pos_]) & ~flag_ref) == t_null) {
-        ++pos_;
-        break;
-      }
-      // Room for 4 items at the first: most dicts are small, and growing 1, 2, 4 costs more.
-      if (dict.empty()) {
-        charge(4 * sizeof(Dict::Item));
-        dict.reserve(4);
-      } else if (dict.size() >= 4) {
-        charge(sizeof(Dict::Item));
+    if (p_ == end_) [[unlikely]]
+      fail_end(pos());
+    auto c = static_cast<unsigned char>(*p_);
+    if ((c & ~flag_ref) == t_null) {
+      ++p_;
+      return;
+    }
+    Dict& dict = held<Dict>(out);
+    // Room for 4 items at the first: most dicts are small, and growing 1, 2, 4 costs more.
+    // Then twice the room, and from 64 items on 4 times (each growth moves every item, and
+    // a dict that large is likely to grow more), but never room for more items than the rest
+    // of the input can hold: each takes at least 2 bytes.
+    charge(4 * sizeof(Dict::Item));
+    dict.reserve(4);
+    std::size_t capacity = 4;
+    for (std::size_t n = 0;; ++n) {
+      if (n >= 4) charge(sizeof(Dict::Item));
+      if (n == capacity) [[unlikely]] {
+        capacity = std::min(n >= 64 ? 4 * n : 2 * n, n + 1 + remaining() / 2);
+        dict.reserve(capacity);
       }
       // Appended unchecked (CPython never writes a key twice); duplicates are settled below.
       Dict::Item& item = dict.emplace_key();
-      read_into(item.first);
-      if (!item.first.is_hashable())
-        fail(std::string("unhashable dict key: ") + item.first.type_name(), key_at);
-      need(1, pos_);
-      if ((static_cast<unsigned char>(data_[pos_]) & ~flag_ref) == t_null)
-        fail("dict key without a value", pos_);
-      read_into(item.second);
+      const char* key_at = p_;
+      read_with(item.first, c);
+      if (!item.first.is_hashable()) [[unlikely]]
+        fail(std::string("unhashable dict key: ") + item.first.type_name(), offset(key_at));
+      if (p_ == end_) [[unlikely]]
+        fail_end(pos());
+      c = static_cast<unsigned char>(*p_);
+      if ((c & ~flag_ref) == t_null) [[unlikely]]
+        fail("dict key without a value", pos());
+      read_with(item.second, c);
+      if (p_ == end_) [[unlikely]]
+        fail_end(pos());
+      c = static_cast<unsigned char>(*p_);
+      if ((c & ~flag_ref) == t_null) {
+        ++p_;
+        break;
+      }
     }
     // Python's d[k] = v for each item: a repeated key keeps its first place, the last value.
     dict.remove_duplicate_keys();
   }
 
-  Value read_ref(std::size_t at) {
+  // A reference decodes the remembered object's bytes again, right into `out`.
+  void read_ref_into(Value& out, std::size_t at) {
     std::uint32_t index = u32();
     if (index >= refs_.size())
       fail("reference to object #" + std::to_string(index) + " but only " +
@@ -578,18 +662,18 @@ class Reader {
            at);
     if (!refs_[index].done)
       fail("reference to an unfinished container (recursive data is not supported)", at);
-    std::size_t resume = pos_;
-    pos_ = refs_[index].offset;
+    const char* resume = p_;
+    p_ = begin_ + refs_[index].offset;
     ++replaying_;
-    Value v = read();
+    read_into(out);
     --replaying_;
-    pos_ = resume;
-    return v;
+    p_ = resume;
   }
 
-  std::string_view data_;
+  const char* const begin_;
+  const char* p_;  // the next byte to read
+  const char* const end_;
   const Limits& limits_;
-  std::size_t pos_ = 0;
   std::size_t depth_ = 0;
   std::size_t budget_;
   std::size_t used_ = 0;
@@ -597,7 +681,8 @@ class Reader {
   // The reference slots: the first ones inline (a call payload flags a few objects, and an
   // allocation would cost more than decoding it), the rest in a vector.
   detail::SmallStack<Slot, 16> refs_;
-  std::unordered_map<std::size_t, BigInt> big_ints_;  // by offset of their type code
+  // Big ints by offset of their type code; made by the first one (most data has none).
+  std::unique_ptr<std::unordered_map<std::size_t, BigInt>> big_ints_;
 };
 
 // ---- writer -------------------------------------------------------------------------------
@@ -883,18 +968,17 @@ class Marshal final : public Serializer {
     if (!kwargs.is_dict() && !kwargs.is_none())
       throw SerializeError(std::string("marshal: call kwargs must be a dict or None, got ") +
                            kwargs.type_name());
-    Call call;
-    call.object = items[0].as_str();
-    call.method = items[1].as_str();
-    call.args = std::move(args.is_list() ? args.as_list() : args.as_tuple());
-    if (kwargs.is_dict()) {
-      for (const auto& [k, unused] : kwargs.as_dict())
+    Dict* kw = kwargs.is_dict() ? &held<Dict>(kwargs) : nullptr;
+    if (kw)
+      for (const auto& [k, unused] : *kw)
         if (!k.is_str())
           throw SerializeError(std::string("marshal: keyword argument names must be str, got ") +
                                k.type_name());
-      call.kwargs = std::move(kwargs.as_dict());
-    }
-    return call;
+    // Every member built in place: no empty string assigned to, no Dict moved twice.
+    return Call{std::string(items[0].get<Str>().utf8.view()),
+                std::string(items[1].get<Str>().utf8.view()),
+                std::move(args.is_list() ? held<List>(args).items : held<Tuple>(args).items),
+                kw ? std::optional<Dict>(std::move(*kw)) : std::nullopt};
   }
 };
 
