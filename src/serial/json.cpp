@@ -17,6 +17,8 @@
 // and encoder): see the Reader and Writer comments for the exact rules.
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cfloat>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -29,6 +31,10 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "remoto/serial/detail/utf8_scan.hpp"
 #include "remoto/serial/serializer.hpp"
@@ -63,7 +69,8 @@ class Reader {
 
   Value document() {
     skip_ws();
-    Value v = value();
+    Value v;
+    value_into(v);
     skip_ws();
     if (p_ != end_) fail("extra data", p_);
     return v;
@@ -85,6 +92,12 @@ class Reader {
       ++p_;
   }
 
+  // After ',' and ':', where json.dumps puts exactly one space.
+  void skip_ws_after_separator() {
+    if (p_ != end_ && *p_ == ' ') ++p_;
+    skip_ws();
+  }
+
   bool literal(std::string_view word) {
     if (static_cast<std::size_t>(end_ - p_) < word.size() ||
         std::memcmp(p_, word.data(), word.size()) != 0)
@@ -93,35 +106,62 @@ class Reader {
     return true;
   }
 
-  Value value() {
+  // Decodes the next value right into `out`, which holds None: nothing to destroy there and
+  // no temporary Value to move in. Scalars are built in one step and containers in locals
+  // moved in at the end, so if decoding throws, `out` still holds None. Inlined into the
+  // array and object loops (scalars cost no call); the recursion goes through array_into and
+  // object_into, kept out of line.
+  [[gnu::always_inline]] void value_into(Value& out) {
     if (p_ == end_) fail("expecting value", p_);
     switch (*p_) {
       case '{':
-        return object();
+        object_into(out);
+        return;
       case '[':
-        return array();
+        array_into(out);
+        return;
       case '"':
-        return Value(std::in_place_type<Str>, string());
+        new (&out) Value(std::in_place_type<Str>, string());
+        return;
       case 'n':
-        if (literal("null")) return Value();
+        if (literal("null")) return;  // `out` holds None already
         break;
       case 't':
-        if (literal("true")) return Value(true);
+        if (literal("true")) {
+          new (&out) Value(true);
+          return;
+        }
         break;
       case 'f':
-        if (literal("false")) return Value(false);
+        if (literal("false")) {
+          new (&out) Value(false);
+          return;
+        }
         break;
       case 'N':
-        if (literal("NaN")) return Value(std::numeric_limits<double>::quiet_NaN());
+        if (literal("NaN")) {
+          new (&out) Value(std::numeric_limits<double>::quiet_NaN());
+          return;
+        }
         break;
       case 'I':
-        if (literal("Infinity")) return Value(std::numeric_limits<double>::infinity());
+        if (literal("Infinity")) {
+          new (&out) Value(std::numeric_limits<double>::infinity());
+          return;
+        }
         break;
       case '-':
-        if (literal("-Infinity")) return Value(-std::numeric_limits<double>::infinity());
-        return number();
+        if (literal("-Infinity")) {
+          new (&out) Value(-std::numeric_limits<double>::infinity());
+          return;
+        }
+        new (&out) Value(number());  // number()'s result is constructed right in `out`
+        return;
       default:
-        if (*p_ >= '0' && *p_ <= '9') return number();
+        if (*p_ >= '0' && *p_ <= '9') {
+          new (&out) Value(number());
+          return;
+        }
         break;
     }
     fail("expecting value", p_);
@@ -132,24 +172,25 @@ class Reader {
       fail("nesting deeper than " + std::to_string(max_depth_) + " levels", at);
   }
 
-  // Elements go to scratch_ first and move into an exactly sized container at the end, which
-  // costs one allocation per container instead of a growing vector's several.
-  Value array() {
+  // Each element is decoded right into its place in the list's own vector. Room for 4 at
+  // the first: most arrays are short, and growing 1, 2, 4 costs more allocations.
+  [[gnu::noinline]] void array_into(Value& out) {
     const char* start = p_;
     enter(start);
     ++p_;
-    const std::size_t base = scratch_.size();
+    std::vector<Value> items;
     skip_ws();
     if (p_ != end_ && *p_ == ']') {
       ++p_;
     } else {
+      items.reserve(4);
       for (;;) {
-        scratch_.push_back(value());
+        value_into(items.emplace_back());
         skip_ws();
         if (p_ == end_) fail("unterminated array starting", start);
         if (*p_ == ',') {
           ++p_;
-          skip_ws();
+          skip_ws_after_separator();
         } else if (*p_ == ']') {
           ++p_;
           break;
@@ -159,36 +200,34 @@ class Reader {
       }
     }
     --depth_;
-    auto first = scratch_.begin() + static_cast<std::ptrdiff_t>(base);
-    std::vector<Value> items(std::make_move_iterator(first),
-                             std::make_move_iterator(scratch_.end()));
-    scratch_.erase(first, scratch_.end());
-    return Value(List{std::move(items)});
+    new (&out) Value(List{std::move(items)});
   }
 
-  // Keys and values alternate in scratch_ until the object ends.
-  Value object() {
+  // Keys and values are decoded right into the dict's items, appended unchecked; repeated
+  // keys are settled once the object ends.
+  [[gnu::noinline]] void object_into(Value& out) {
     const char* start = p_;
     enter(start);
     ++p_;
-    const std::size_t base = scratch_.size();
+    Dict dict;
     skip_ws();
     if (p_ != end_ && *p_ == '}') {
       ++p_;
     } else {
+      dict.reserve(4);
       for (;;) {
         if (p_ == end_ || *p_ != '"') fail("expecting property name enclosed in double quotes", p_);
-        scratch_.emplace_back(std::in_place_type<Str>, string());
+        Dict::Item& item = dict.emplace_key(std::in_place_type<Str>, string());
         skip_ws();
         if (p_ == end_ || *p_ != ':') fail("expecting ':' delimiter", p_);
         ++p_;
-        skip_ws();
-        scratch_.push_back(value());
+        skip_ws_after_separator();
+        value_into(item.second);
         skip_ws();
         if (p_ == end_) fail("unterminated object starting", start);
         if (*p_ == ',') {
           ++p_;
-          skip_ws();
+          skip_ws_after_separator();
         } else if (*p_ == '}') {
           ++p_;
           break;
@@ -198,17 +237,10 @@ class Reader {
       }
     }
     --depth_;
-    auto first = scratch_.begin() + static_cast<std::ptrdiff_t>(base);
-    Value result{Dict()};
-    Dict& dict = result.as_dict();
-    dict.reserve(static_cast<std::size_t>(scratch_.end() - first) / 2);
-    for (auto it = first; it != scratch_.end(); it += 2)
-      dict.emplace_key(std::move(it[0])).second = std::move(it[1]);
-    scratch_.erase(first, scratch_.end());
     // dict[key] = value for each pair, as Python's json does for a repeated key (first
     // position, last value), settled for the whole object at once.
     dict.remove_duplicate_keys();
-    return result;
+    new (&out) Value(std::move(dict));
   }
 
   // 0..15 for a hex digit, -1 otherwise.
@@ -230,76 +262,127 @@ class Reader {
     return v;
   }
 
-  // p_ at the opening quote; returns the decoded text (valid until the next call) and leaves
-  // p_ after the closing quote.
-  std::string_view string() {
-    string_buffer_.clear();
-    string(string_buffer_);
+  // The bytes of the 8 at p that a string cannot carry as they are (quote, backslash,
+  // control character, non-ASCII), as their high bits. Per byte, x - 1 sets the high bit when
+  // x is 0 (a quote or backslash) or above 0x80, and w - 0x20 when w is below 0x20 or above
+  // 0x9F; the bytes above 0x7F are non-ASCII, which `| w` flags anyway. Borrows can flag a
+  // byte above a flagged one, never below, so the lowest flagged byte is always a special one.
+  static std::uint64_t special8(const char* p) {
+    using detail::high8;
+    using detail::ones8;
+    std::uint64_t w = detail::load8(p);
+    std::uint64_t quote = w ^ (ones8 * '"');
+    std::uint64_t backslash = w ^ (ones8 * '\\');
+    return ((quote - ones8) | (backslash - ones8) | (w - ones8 * 0x20) | w) & high8;
+  }
+
+  static bool plain_ascii(char ch) {
+    auto c = static_cast<unsigned char>(ch);
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+  }
+
+  // The first byte from p on that is not plain ASCII (quote, backslash, control character,
+  // non-ASCII), or end_.
+  const char* skip_plain_ascii(const char* p) const {
+#if defined(__SSE2__)
+    // 16 bytes at a time where the target has SSE2 (every x86-64): exact, one compare each
+    // for quote and backslash, and one signed compare for control characters and non-ASCII.
+    while (end_ - p >= 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+      const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+      const __m128i below_space_or_high = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+      const auto mask = static_cast<unsigned>(
+          _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), below_space_or_high)));
+      if (mask != 0) return p + std::countr_zero(mask);
+      p += 16;
+    }
+#endif
+    while (end_ - p >= 8) {
+      const std::uint64_t special = special8(p);
+      if (special != 0) {
+        if constexpr (std::endian::native == std::endian::little) {
+          return p + std::countr_zero(special) / 8;
+        } else {
+          return p + std::countl_zero(special) / 8;
+        }
+      }
+      p += 8;
+    }
+    while (p != end_ && plain_ascii(*p)) ++p;
+    return p;
+  }
+
+  // The first byte from p on that ends a run of characters a string carries as they are
+  // (quote, backslash, control character, the start of invalid UTF-8), or end_: valid UTF-8
+  // sequences are stepped over.
+  const char* scan_plain(const char* p) const {
+    for (;;) {
+      p = skip_plain_ascii(p);
+      if (p == end_ || static_cast<unsigned char>(*p) < 0x80) return p;
+      std::size_t n = detail::utf8_length(p, end_);
+      if (n == 0) return p;
+      p += n;
+    }
+  }
+
+  // p_ at the opening quote; returns the decoded text and leaves p_ after the closing quote.
+  // Without escapes (the usual case) that text is the input itself, else string_buffer_
+  // (valid until the next call).
+  [[gnu::always_inline]] std::string_view string() {
+    const char* run = p_ + 1;
+    const char* stop = scan_plain(run);
+    if (stop != end_ && *stop == '"') {
+      p_ = stop + 1;
+      return {run, static_cast<std::size_t>(stop - run)};
+    }
+    string_buffer_.assign(run, static_cast<std::size_t>(stop - run));
+    escaped_string(p_, stop);
     return string_buffer_;
   }
 
-  // p_ at the opening quote; appends the decoded text to out and leaves p_ after the closing
-  // quote. Runs of plain characters are copied in one piece.
-  void string(std::string& out) {
-    const char* start = p_;
-    ++p_;
+  // Goes on with the string that opened at `start` after its plain first run (in
+  // string_buffer_ already), from `at` (where that run stopped) to after the closing quote.
+  [[gnu::noinline]] void escaped_string(const char* start, const char* at) {
+    std::string& out = string_buffer_;
+    p_ = at;
     for (;;) {
-      const char* run = p_;
-      // Whole words of plain characters, then byte by byte through the word that stopped
-      // that, up to a character that ends the run (quote, backslash, control character).
-      for (bool more = true; more;) {
-        while (end_ - p_ >= 8 && detail::json_plain8(p_)) p_ += 8;
-        const char* window = std::min(p_ + 8, end_);
-        more = p_ != end_;
-        while (p_ < window) {
-          auto c = static_cast<unsigned char>(*p_);
-          if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            ++p_;
-          } else if (c >= 0x80) {
-            std::size_t n = detail::utf8_length(p_, end_);
-            if (n == 0) fail("invalid UTF-8", p_);
-            p_ += n;
-          } else {
-            more = false;
-            break;
-          }
-        }
-        if (p_ == end_) more = false;
-      }
-      out.append(run, static_cast<std::size_t>(p_ - run));
       if (p_ == end_) fail("unterminated string starting", start);
       char c = *p_;
       if (c == '"') {
         ++p_;
         return;
       }
+      if (static_cast<unsigned char>(c) >= 0x80) fail("invalid UTF-8", p_);
       if (c != '\\') fail("invalid control character", p_);
       const char* esc = p_;
       if (end_ - p_ < 2) fail("unterminated string starting", start);
       switch (p_[1]) {
         case '"':
-          out += '"';
-          break;
         case '\\':
-          out += '\\';
-          break;
         case '/':
-          out += '/';
+          out += p_[1];
+          p_ += 2;
           break;
         case 'b':
           out += '\b';
+          p_ += 2;
           break;
         case 'f':
           out += '\f';
+          p_ += 2;
           break;
         case 'n':
           out += '\n';
+          p_ += 2;
           break;
         case 'r':
           out += '\r';
+          p_ += 2;
           break;
         case 't':
           out += '\t';
+          p_ += 2;
           break;
         case 'u': {
           if (end_ - p_ < 6) fail("invalid \\uXXXX escape", esc);
@@ -316,61 +399,115 @@ class Reader {
             }
           }
           unicode::append(out, static_cast<char32_t>(cp));
-          continue;
+          break;
         }
         default:
           fail("invalid \\escape", esc);
       }
-      p_ += 2;
+      const char* run = p_;
+      p_ = scan_plain(p_);
+      out.append(run, static_cast<std::size_t>(p_ - run));
     }
   }
 
-  static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+  static bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+  }
 
-  Value number() {
+  // Powers of ten that a double holds exactly.
+  static constexpr double exact_pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                           1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                           1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+  // The digits are read once, into a 64-bit mantissa as they go: enough for any int of 18
+  // digits, and for the usual float, whose mantissa and power of ten are both exact doubles
+  // (below 2^53 and at most 22): then one multiplication or division, correctly rounded by
+  // IEEE arithmetic, gives what float() gives. Anything else goes the general way.
+  [[gnu::always_inline]] Value number() {
     const char* start = p_;
-    if (*p_ == '-') ++p_;
-    if (p_ == end_) fail("expecting value", start);
-    if (*p_ == '0') {
-      ++p_;
-    } else if (*p_ >= '1' && *p_ <= '9') {
-      while (p_ != end_ && is_digit(*p_)) ++p_;
+    const char* p = p_;
+    const bool negative = *p == '-';
+    if (negative) ++p;
+    if (p == end_) fail("expecting value", start);
+    const char* digits = p;
+    std::uint64_t mantissa = 0;  // wraps beyond 19 digits; only used below that
+    if (*p == '0') {
+      ++p;
+    } else if (*p >= '1' && *p <= '9') {
+      do {
+        mantissa = mantissa * 10 + static_cast<unsigned>(*p - '0');
+        ++p;
+      } while (p != end_ && is_digit(*p));
     } else {
       fail("expecting value", start);
     }
-    const char* int_end = p_;
+    const char* int_end = p;
+    std::size_t mantissa_digits = static_cast<std::size_t>(int_end - digits);
+    long long exponent = 0;
     bool is_int = true;
-    if (end_ - p_ >= 2 && *p_ == '.' && is_digit(p_[1])) {
-      p_ += 2;
-      while (p_ != end_ && is_digit(*p_)) ++p_;
+    if (end_ - p >= 2 && *p == '.' && is_digit(p[1])) {
+      const char* fraction = ++p;
+      do {
+        mantissa = mantissa * 10 + static_cast<unsigned>(*p - '0');
+        ++p;
+      } while (p != end_ && is_digit(*p));
+      mantissa_digits += static_cast<std::size_t>(p - fraction);
+      exponent = -(p - fraction);
       is_int = false;
     }
-    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
-      const char* q = p_ + 1;
-      if (q != end_ && (*q == '+' || *q == '-')) ++q;
+    if (p != end_ && (*p == 'e' || *p == 'E')) {
+      const char* q = p + 1;
+      bool exponent_negative = false;
+      if (q != end_ && (*q == '+' || *q == '-')) exponent_negative = *q++ == '-';
       if (q != end_ && is_digit(*q)) {
-        while (q != end_ && is_digit(*q)) ++q;
-        p_ = q;
+        long long e = 0;
+        do {
+          e = std::min<long long>(e * 10 + (*q - '0'), 1LL << 40);
+          ++q;
+        } while (q != end_ && is_digit(*q));
+        exponent += exponent_negative ? -e : e;
+        p = q;
         is_int = false;
       }
     }
     if (is_int) {
-      std::size_t digits = static_cast<std::size_t>(int_end - start) - (*start == '-');
-      if (digits <= 18) {
-        std::int64_t v = 0;
-        for (const char* d = int_end - digits; d != int_end; ++d) v = v * 10 + (*d - '0');
-        return Value(*start == '-' ? -v : v);
+      if (mantissa_digits <= 18) {
+        auto v = static_cast<std::int64_t>(mantissa);
+        p_ = p;
+        return Value(negative ? -v : v);
       }
-      std::int64_t v = 0;
-      auto [ptr, ec] = std::from_chars(start, int_end, v);
-      if (ec == std::errc() && ptr == int_end) return Value(v);
-      return Value(
-          *BigInt::parse(std::string_view(start, static_cast<std::size_t>(int_end - start))));
+      p_ = p;
+      return long_int(start, int_end);
     }
+    // (FLT_EVAL_METHOD 0: double arithmetic is done in double, not x87's wider registers.)
+    if (FLT_EVAL_METHOD == 0 && mantissa_digits <= 19 && mantissa <= (std::uint64_t{1} << 53) &&
+        exponent >= -22 && exponent <= 22) {
+      double d = static_cast<double>(mantissa);
+      if (exponent < 0) {
+        d /= exact_pow10[-exponent];
+      } else {
+        d *= exact_pow10[exponent];
+      }
+      p_ = p;
+      return Value(negative ? -d : d);
+    }
+    p_ = p;
+    return general_float(start, p);
+  }
+
+  // The rare numbers, kept out of the inlined path.
+  [[gnu::noinline]] static Value long_int(const char* start, const char* end) {
+    std::int64_t v = 0;
+    auto [ptr, ec] = std::from_chars(start, end, v);
+    if (ec == std::errc() && ptr == end) return Value(v);
+    return Value(*BigInt::parse(std::string_view(start, static_cast<std::size_t>(end - start))));
+  }
+
+  [[gnu::noinline]] Value general_float(const char* start, const char* end) const {
     double d = 0;
-    auto [ptr, ec] = std::from_chars(start, p_, d);
-    if (ec == std::errc::result_out_of_range) return Value(out_of_range(start, p_));
-    if (ec != std::errc() || ptr != p_) fail("invalid number", start);
+    auto [ptr, ec] = std::from_chars(start, end, d);
+    if (ec == std::errc::result_out_of_range) return Value(out_of_range(start, end));
+    if (ec != std::errc() || ptr != end) fail("invalid number", start);
     return Value(d);
   }
 
@@ -417,8 +554,7 @@ class Reader {
   const char* end_;
   std::size_t max_depth_;
   std::size_t depth_ = 0;
-  std::vector<Value> scratch_;  // elements (or keys and values) of the open containers
-  std::string string_buffer_;   // the text of the string being decoded
+  std::string string_buffer_;  // the text of a string with escapes
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -720,28 +856,46 @@ class Json final : public Serializer {
     Value v = decode(data, limits);
     if (!v.is_dict())
       throw SerializeError(std::string("json call: expected an object, got ") + v.type_name());
-    Dict& d = v.as_dict();
-    auto field = [&d](const char* key) -> Value& {
-      Value* f = d.find(Value(key));
-      if (!f) throw SerializeError(std::string("json call: missing key \"") + key + "\"");
-      return *f;
+    // The four fields in one pass over the keys (unique once decoded), not one lookup each.
+    static constexpr std::string_view names[] = {"object", "method", "params", "kwargs"};
+    static_assert(names[0].size() == 6 && names[1].size() == 6 && names[2].size() == 6 &&
+                  names[3].size() == 6);
+    Value* fields[4] = {};
+    const Dict& d = v.as_dict();
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      const Str* key = d[i].first.get_if<Str>();
+      if (!key) continue;
+      if (key->utf8.size() != 6) continue;
+      for (std::size_t f = 0; f < 4; ++f) {
+        if (std::memcmp(key->utf8.data(), names[f].data(), 6) == 0) {
+          // v is ours, not const: only Dict's iteration is.
+          fields[f] = const_cast<Value*>(&d[i].second);
+          break;
+        }
+      }
+    }
+    auto field = [&fields](std::size_t f) -> Value& {
+      if (!fields[f])
+        throw SerializeError(std::string("json call: missing key \"") + std::string(names[f]) +
+                             "\"");
+      return *fields[f];
     };
-    auto text = [&field](const char* key) {
-      Value& f = field(key);
-      if (!f.is_str())
-        throw SerializeError(std::string("json call: \"") + key + "\" must be a string, got " +
-                             f.type_name());
-      return f.as_str();
+    auto text = [&field](std::size_t f) {
+      Value& value = field(f);
+      if (!value.is_str())
+        throw SerializeError(std::string("json call: \"") + std::string(names[f]) +
+                             "\" must be a string, got " + value.type_name());
+      return value.as_str();
     };
     Call call;
-    call.object = text("object");
-    call.method = text("method");
-    Value& params = field("params");
+    call.object = text(0);
+    call.method = text(1);
+    Value& params = field(2);
     if (!params.is_list())
       throw SerializeError(std::string("json call: \"params\" must be an array, got ") +
                            params.type_name());
     call.args = std::move(params.as_list());
-    Value& kwargs = field("kwargs");
+    Value& kwargs = field(3);
     if (kwargs.is_dict()) {
       call.kwargs = std::move(kwargs.as_dict());
     } else if (!kwargs.is_none()) {
