@@ -575,7 +575,7 @@ struct EncodeFailure {
 };
 
 // Writer::value switches on Value::index(); these are its alternatives in that order.
-static_assert(std::is_same_v<decltype(Value().get<Str>()), const Str&>);
+static_assert(std::is_same_v<decltype(std::declval<const Value&>().get<Str>()), const Str&>);
 
 class Writer {
  public:

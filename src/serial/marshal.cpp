@@ -169,13 +169,6 @@ double load_f64(const char* p) noexcept {
   return std::bit_cast<double>(bits);
 }
 
-// The alternative a Value was just built with, for filling it in place (Value's own accessors
-// are out-of-line calls that check the type again).
-template <class T>
-T& held(Value& v) noexcept {
-  return const_cast<T&>(v.get<T>());
-}
-
 class Reader {
  public:
   Reader(std::string_view data, const Limits& limits)
@@ -580,7 +573,7 @@ class Reader {
     Seq seq;
     seq.items.reserve(n);
     new (&out) Value(std::move(seq));
-    auto& items = held<Seq>(out).items;
+    auto& items = out.get<Seq>().items;
     for (std::size_t i = 0; i < n; ++i) {
       if (p_ == end_) [[unlikely]]
         fail_end(pos());
@@ -615,7 +608,7 @@ class Reader {
       ++p_;
       return;
     }
-    Dict& dict = held<Dict>(out);
+    Dict& dict = out.get<Dict>();
     // Room for 4 items at the first: most dicts are small, and growing 1, 2, 4 costs more.
     // Then twice the room, and from 64 items on 4 times (each growth moves every item, and
     // a dict that large is likely to grow more), but never room for more items than the rest
@@ -968,7 +961,7 @@ class Marshal final : public Serializer {
     if (!kwargs.is_dict() && !kwargs.is_none())
       throw SerializeError(std::string("marshal: call kwargs must be a dict or None, got ") +
                            kwargs.type_name());
-    Dict* kw = kwargs.is_dict() ? &held<Dict>(kwargs) : nullptr;
+    Dict* kw = kwargs.is_dict() ? &kwargs.get<Dict>() : nullptr;
     if (kw)
       for (const auto& [k, unused] : *kw)
         if (!k.is_str())
@@ -977,7 +970,7 @@ class Marshal final : public Serializer {
     // Every member built in place: no empty string assigned to, no Dict moved twice.
     return Call{std::string(items[0].get<Str>().utf8.view()),
                 std::string(items[1].get<Str>().utf8.view()),
-                std::move(args.is_list() ? held<List>(args).items : held<Tuple>(args).items),
+                std::move(args.is_list() ? args.get<List>().items : args.get<Tuple>().items),
                 kw ? std::optional<Dict>(std::move(*kw)) : std::nullopt};
   }
 };

@@ -176,9 +176,8 @@ class Builder : public ::msgpack::null_visitor {
       call_->typed[2] = true;
       ++top_.part;
     } else {
-      // Built from an empty List right where it belongs (no List to move), then filled there
-      // (the Value is ours: casting away get_if's const is safe).
-      items = &const_cast<List*>(place(NewContainer<List>{}).get_if<List>())->items;
+      // Built from an empty List right where it belongs (no List to move), then filled there.
+      items = &place(NewContainer<List>{}).get<List>().items;
     }
     items->reserve(take_budget(n, 1));
     open(Frame{Into::list, 0, {.items = items}, nullptr});
@@ -196,7 +195,7 @@ class Builder : public ::msgpack::null_visitor {
       call_->typed[3] = true;
       ++top_.part;
     } else {
-      dict = const_cast<Dict*>(place(NewContainer<Dict>{}).get_if<Dict>());
+      dict = &place(NewContainer<Dict>{}).get<Dict>();
     }
     dict->reserve(take_budget(n, 2));  // a pair takes at least two bytes
     open(Frame{Into::map_key, 0, {.dict = dict}, nullptr});

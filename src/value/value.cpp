@@ -254,7 +254,12 @@ void Dict::remove_duplicate_keys() {
     table.assign(size, 0);
     for (std::size_t i = 0; i < n && !duplicates; ++i) {
       const Value& key = items_[i].first;
-      const std::uint64_t h = PositionTable::spread(key.hash());
+      // A str (the usual key) hashed straight from its bytes, skipping Value::hash's dispatch:
+      // the table is this pass's own, and a str never equals a key of another type, so str
+      // keys need not hash as Value::hash does, only consistently among themselves.
+      const Str* text = key.get_if<Str>();
+      const std::uint64_t h =
+          PositionTable::spread(text ? hash_bytes(text->utf8.view()) : key.hash());
       const std::uint64_t tag = h & 0xFFFFFFFF00000000ULL;
       for (std::size_t slot = h & mask;; slot = (slot + 1) & mask) {
         const std::uint64_t entry = table[slot];

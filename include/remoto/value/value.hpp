@@ -297,9 +297,17 @@ class Value {
   const T& get() const noexcept {
     return *get_if<T>();
   }
+  template <class T>
+  T& get() noexcept {
+    return *get_if<T>();
+  }
   /// The alternative of type T, or nullptr.
   template <class T>
   const T* get_if() const noexcept;
+  template <class T>
+  T* get_if() noexcept {
+    return const_cast<T*>(std::as_const(*this).get_if<T>());
+  }
   /// Calls f with the held alternative (const T&, T one of the types index() lists).
   template <class F>
   decltype(auto) visit(F&& f) const;
@@ -441,7 +449,7 @@ inline void Dict::reserve(std::size_t n) {
 }
 template <class... Args>
 Dict::Item& Dict::emplace_key(Args&&... args) {
-  index_.reset();  // the key may change until remove_duplicate_keys()
+  if (index_) index_.reset();  // the key may change until remove_duplicate_keys()
   return items_.emplace_back(std::piecewise_construct,
                              std::forward_as_tuple(std::forward<Args>(args)...), std::tuple<>());
 }
