@@ -178,7 +178,10 @@ class Reader {
     const char* start = p_;
     enter(start);
     ++p_;
-    std::vector<Value> items;
+    // Built right in `out` (None until now); if reading throws, the owner of `out` destroys
+    // what was read so far.
+    new (&out) Value(std::in_place_type<List>);
+    std::vector<Value>& items = out.get<List>().items;
     skip_ws();
     if (p_ != end_ && *p_ == ']') {
       ++p_;
@@ -200,7 +203,6 @@ class Reader {
       }
     }
     --depth_;
-    new (&out) Value(List{std::move(items)});
   }
 
   // Keys and values are decoded right into the dict's items, appended unchecked; repeated
@@ -209,7 +211,8 @@ class Reader {
     const char* start = p_;
     enter(start);
     ++p_;
-    Dict dict;
+    new (&out) Value(std::in_place_type<Dict>);  // as array_into
+    Dict& dict = out.get<Dict>();
     skip_ws();
     if (p_ != end_ && *p_ == '}') {
       ++p_;
@@ -239,8 +242,7 @@ class Reader {
     --depth_;
     // dict[key] = value for each pair, as Python's json does for a repeated key (first
     // position, last value), settled for the whole object at once.
-    dict.remove_duplicate_keys();
-    new (&out) Value(std::move(dict));
+    if (dict.size() > 1) dict.remove_duplicate_keys();
   }
 
   // 0..15 for a hex digit, -1 otherwise.

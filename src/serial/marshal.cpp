@@ -381,7 +381,7 @@ class Reader {
         // {} (as a call's kwargs usually are) without the call.
         if (p_ != end_ && (*p_ & ~flag_ref) == t_null && depth_ < limits_.max_depth) {
           ++p_;
-          new (&out) Value(Dict());
+          new (&out) Value(std::in_place_type<Dict>);
         } else {
           read_dict_into(out, at);
         }
@@ -570,10 +570,9 @@ class Reader {
   void read_sequence_into(Value& out, std::size_t n, const char* at) {
     Nest nest(*this, offset(at));
     count(n, offset(at));
-    Seq seq;
-    seq.items.reserve(n);
-    new (&out) Value(std::move(seq));
+    new (&out) Value(std::in_place_type<Seq>);
     auto& items = out.get<Seq>().items;
+    items.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
       if (p_ == end_) [[unlikely]]
         fail_end(pos());
@@ -600,7 +599,7 @@ class Reader {
   // owner of `out` if reading throws, and its duplicate keys never matter then.
   [[gnu::noinline]] void read_dict_into(Value& out, const char* at) {
     Nest nest(*this, offset(at));
-    new (&out) Value(Dict());
+    new (&out) Value(std::in_place_type<Dict>);
     if (p_ == end_) [[unlikely]]
       fail_end(pos());
     auto c = static_cast<unsigned char>(*p_);
@@ -703,6 +702,9 @@ class Writer {
   [[gnu::noinline]] void write_other(const Value& v) {
     v.visit([this](const auto& x) { put(x); });
   }
+
+  /// A str given as its text (a Call's object and method).
+  void put_str(std::string_view text) { put_text(text); }
 
   void put_list(const std::vector<Value>& items) {
     Nest nest(*this);
@@ -851,7 +853,19 @@ class Writer {
         return;
       }
     }
+    put_text(text);
+  }
+  // A str given as its UTF-8 text (surrogatepass, as Str holds it).
+  void put_text(std::string_view text) {
     if (is_ascii(text)) {
+      if (text.size() <= InlineString::inline_capacity) {
+        ensure(2 + text.size());
+        byte(t_short_ascii);
+        byte(static_cast<unsigned char>(text.size()));
+        InlineString::copy_short(p_, text.data(), text.size());
+        p_ += text.size();
+        return;
+      }
       if (text.size() < 256) {
         ensure(2 + text.size());
         byte(t_short_ascii);
@@ -921,12 +935,15 @@ class Marshal final : public Serializer {
     // (objectId, method, vargs as a list, kwargs), as Pyro4's MarshalSerializer.dumpsCall.
     std::string out = ")\x04";
     Writer w(out);
-    w.write(Value(call.object));
-    w.write(Value(call.method));
+    w.put_str(call.object);
+    w.put_str(call.method);
     w.put_list(call.args);
     // Pyro4's daemon takes {} where its client would send None (attribute access, batches),
     // and its marshal client cannot send None at all (spec §4.6).
-    w.put(call.kwargs ? *call.kwargs : Dict());
+    if (call.kwargs)
+      w.put(*call.kwargs);
+    else
+      w.put(Dict());
     return out;
   }
 

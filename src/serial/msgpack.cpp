@@ -177,7 +177,7 @@ class Builder : public ::msgpack::null_visitor {
       ++top_.part;
     } else {
       // Built from an empty List right where it belongs (no List to move), then filled there.
-      items = &place(NewContainer<List>{}).get<List>().items;
+      items = &place(std::in_place_type<List>).get<List>().items;
     }
     items->reserve(take_budget(n, 1));
     open(Frame{Into::list, 0, {.items = items}, nullptr});
@@ -195,7 +195,7 @@ class Builder : public ::msgpack::null_visitor {
       call_->typed[3] = true;
       ++top_.part;
     } else {
-      dict = &place(NewContainer<Dict>{}).get<Dict>();
+      dict = &place(std::in_place_type<Dict>).get<Dict>();
     }
     dict->reserve(take_budget(n, 2));  // a pair takes at least two bytes
     open(Frame{Into::map_key, 0, {.dict = dict}, nullptr});
@@ -242,13 +242,6 @@ class Builder : public ::msgpack::null_visitor {
       Dict* dict;
     } to;
     Dict::Item* item;  // map_value: the entry whose value comes next
-  };
-
-  // Converts to an empty T where Value(T) takes it, so the T is built right in the parameter
-  // (a T{} argument would be moved into it, then destroyed).
-  template <class T>
-  struct NewContainer {
-    operator T() const { return T(); }  // NOLINT: implicit on purpose
   };
 
   template <class... Args>

@@ -74,6 +74,34 @@ class InlineString {
     return a.view() == b;
   }
 
+  /// memcpy for n <= 31 as at most two fixed-size (overlapping) moves: no call, no loop.
+  /// Also for writers of short texts.
+  static void copy_short(char* to, const char* from, std::size_t n) noexcept {
+    auto two = [&](auto word) {
+      using W = decltype(word);
+      W a;
+      W b;
+      std::memcpy(&a, from, sizeof a);
+      std::memcpy(&b, from + n - sizeof b, sizeof b);
+      std::memcpy(to, &a, sizeof a);
+      std::memcpy(to + n - sizeof b, &b, sizeof b);
+    };
+    struct W16 {
+      char b[16];
+    };
+    if (n >= 16) {
+      two(W16{});
+    } else if (n >= 8) {
+      two(std::uint64_t{});
+    } else if (n >= 4) {
+      two(std::uint32_t{});
+    } else if (n > 0) {
+      to[0] = from[0];
+      to[n / 2] = from[n / 2];
+      to[n - 1] = from[n - 1];
+    }
+  }
+
  private:
   static constexpr std::size_t tag_at = 31;
   static constexpr unsigned char heap_tag = 0xFF;
@@ -102,32 +130,6 @@ class InlineString {
       std::memcpy(buf_, &block, sizeof block);
       std::memcpy(buf_ + sizeof block, &n, sizeof n);
       buf_[tag_at] = static_cast<char>(heap_tag);
-    }
-  }
-  // memcpy for n <= 31 as at most two fixed-size (overlapping) moves: no call, no loop.
-  static void copy_short(char* to, const char* from, std::size_t n) noexcept {
-    auto two = [&](auto word) {
-      using W = decltype(word);
-      W a;
-      W b;
-      std::memcpy(&a, from, sizeof a);
-      std::memcpy(&b, from + n - sizeof b, sizeof b);
-      std::memcpy(to, &a, sizeof a);
-      std::memcpy(to + n - sizeof b, &b, sizeof b);
-    };
-    struct W16 {
-      char b[16];
-    };
-    if (n >= 16) {
-      two(W16{});
-    } else if (n >= 8) {
-      two(std::uint64_t{});
-    } else if (n >= 4) {
-      two(std::uint32_t{});
-    } else if (n > 0) {
-      to[0] = from[0];
-      to[n / 2] = from[n / 2];
-      to[n - 1] = from[n - 1];
     }
   }
   void release() noexcept {

@@ -199,6 +199,14 @@ class Value {
   Value(Tuple t) noexcept : kind_(Kind::tuple) { new (&u_.tuple) Tuple(std::move(t)); }
   Value(Dict d) noexcept : kind_(Kind::dict) { new (&u_.dict) Dict(std::move(d)); }
   Value(Set s) noexcept : kind_(Kind::set) { new (&u_.set) Set(std::move(s)); }
+  /// An empty list, tuple, dict or set built right in place, for decoders that fill it there
+  /// (no container to move in and destroy after).
+  explicit Value(std::in_place_type_t<List>) noexcept : kind_(Kind::list) { new (&u_.list) List(); }
+  explicit Value(std::in_place_type_t<Tuple>) noexcept : kind_(Kind::tuple) {
+    new (&u_.tuple) Tuple();
+  }
+  explicit Value(std::in_place_type_t<Dict>) noexcept : kind_(Kind::dict) { new (&u_.dict) Dict(); }
+  explicit Value(std::in_place_type_t<Set>) noexcept : kind_(Kind::set) { new (&u_.set) Set(); }
 
   Value(const Value& other);
   /// Leaves `other` None (so destroying a moved-from Value costs nothing).
