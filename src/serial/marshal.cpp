@@ -89,28 +89,6 @@ std::string hex_byte(unsigned char c) {
 
 using detail::is_ascii;
 
-// is_ascii() for a short string, which is up to 255 bytes and mostly under 32: fixed-size
-// (overlapping) loads up to 32 bytes, no loop.
-[[gnu::always_inline]] inline bool short_is_ascii(const char* p, std::size_t n) {
-  if (n >= 8) {
-    if (n > 32) return is_ascii(std::string_view(p, n));
-    std::uint64_t acc = detail::load8(p) | detail::load8(p + n - 8);
-    if (n > 16) acc |= detail::load8(p + 8) | detail::load8(p + n - 16);
-    return (acc & detail::high8) == 0;
-  }
-  if (n >= 4) {
-    std::uint32_t a;
-    std::uint32_t b;
-    std::memcpy(&a, p, 4);
-    std::memcpy(&b, p + n - 4, 4);
-    return ((a | b) & 0x80808080u) == 0;
-  }
-  if (n == 0) return true;
-  return ((static_cast<unsigned char>(p[0]) | static_cast<unsigned char>(p[n / 2]) |
-           static_cast<unsigned char>(p[n - 1])) &
-          0x80) == 0;
-}
-
 // Base-2**15 magnitude digits (least significant first) -> decimal text. Base-10**9 limbs
 // multiplied by 2**30 per step: two marshal digits at a time.
 std::string digits_to_decimal(bool negative, std::span<const std::uint16_t> digits) {
@@ -546,7 +524,7 @@ class Reader {
 
   // CPython builds 'a'/'z' strings as one-byte-kind strings, i.e. bytes >= 0x80 are Latin-1.
   [[gnu::always_inline]] void read_latin1_into(Value& out, std::string_view s) {
-    if (short_is_ascii(s.data(), s.size())) [[likely]] {
+    if (is_ascii(s)) [[likely]] {
       charge(s.size());
       new (&out) Value(std::in_place_type<Str>, s);
     } else {

@@ -47,13 +47,17 @@ inline std::size_t utf8_length(const char* at, const char* end) {
 }
 
 /// Whether every byte of s is ASCII: a word at a time, the last word overlapping the one
-/// before, so short strings (keys, words) take two loads and no loop.
+/// before, so short strings (keys, words; up to 32 bytes) take fixed-size loads and no loop.
 inline bool is_ascii(std::string_view s) {
   const char* p = s.data();
   const std::size_t n = s.size();
   if (n >= 8) {
-    std::uint64_t acc = load8(p + n - 8);
-    for (std::size_t i = 0; i + 8 <= n; i += 8) acc |= load8(p + i);
+    std::uint64_t acc = load8(p) | load8(p + n - 8);
+    if (n > 32) {
+      for (std::size_t i = 8; i + 8 <= n; i += 8) acc |= load8(p + i);
+    } else if (n > 16) {
+      acc |= load8(p + 8) | load8(p + n - 16);
+    }
     return (acc & high8) == 0;
   }
   if (n >= 4) {
@@ -63,9 +67,10 @@ inline bool is_ascii(std::string_view s) {
     std::memcpy(&b, p + n - 4, 4);
     return ((a | b) & 0x80808080u) == 0;
   }
-  unsigned acc = 0;
-  for (std::size_t i = 0; i < n; ++i) acc |= static_cast<unsigned char>(p[i]);
-  return (acc & 0x80) == 0;
+  if (n == 0) return true;
+  return ((static_cast<unsigned char>(p[0]) | static_cast<unsigned char>(p[n / 2]) |
+           static_cast<unsigned char>(p[n - 1])) &
+          0x80) == 0;
 }
 
 /// Offset of the first byte of s that starts no strict UTF-8 sequence, or npos.
