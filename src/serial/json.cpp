@@ -264,20 +264,6 @@ class Reader {
     return v;
   }
 
-  // The bytes of the 8 at p that a string cannot carry as they are (quote, backslash,
-  // control character, non-ASCII), as their high bits. Per byte, x - 1 sets the high bit when
-  // x is 0 (a quote or backslash) or above 0x80, and w - 0x20 when w is below 0x20 or above
-  // 0x9F; the bytes above 0x7F are non-ASCII, which `| w` flags anyway. Borrows can flag a
-  // byte above a flagged one, never below, so the lowest flagged byte is always a special one.
-  static std::uint64_t special8(const char* p) {
-    using detail::high8;
-    using detail::ones8;
-    std::uint64_t w = detail::load8(p);
-    std::uint64_t quote = w ^ (ones8 * '"');
-    std::uint64_t backslash = w ^ (ones8 * '\\');
-    return ((quote - ones8) | (backslash - ones8) | (w - ones8 * 0x20) | w) & high8;
-  }
-
   static bool plain_ascii(char ch) {
     auto c = static_cast<unsigned char>(ch);
     return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
@@ -301,7 +287,7 @@ class Reader {
     }
 #endif
     while (end_ - p >= 8) {
-      const std::uint64_t special = special8(p);
+      const std::uint64_t special = detail::json_special8(p);
       if (special != 0) {
         if constexpr (std::endian::native == std::endian::little) {
           return p + std::countr_zero(special) / 8;

@@ -89,16 +89,22 @@ inline std::size_t find_invalid_utf8(std::string_view s) {
   return std::string_view::npos;
 }
 
-/// Whether the 8 bytes at p are all characters a JSON string carries as they are: no quote,
-/// backslash, control character or non-ASCII byte. May say no for plain bytes (then the
-/// caller looks at them one by one), never yes for a special one.
-inline bool json_plain8(const char* p) {
+/// The bytes of the 8 at p that a JSON string cannot carry as they are (quote, backslash,
+/// control character, non-ASCII), as their high bits. Per byte, x - 1 sets the high bit when
+/// x is 0 (a quote or backslash after the xor) or above 0x80, and w - 0x20 when w is below
+/// 0x20 or above 0x9F; the bytes above 0x7F are non-ASCII, which `| w` flags anyway. A borrow
+/// only starts at a flagged byte and can flag bytes above it, never below: so the result is 0
+/// exactly when all 8 are plain, and its lowest flagged byte is always a special one.
+inline std::uint64_t json_special8(const char* p) {
   std::uint64_t w = load8(p);
   std::uint64_t quote = w ^ (ones8 * '"');
   std::uint64_t backslash = w ^ (ones8 * '\\');
-  std::uint64_t special = ((quote - ones8) & ~quote) | ((backslash - ones8) & ~backslash) |
-                          ((w - ones8 * 0x20) & ~w) | w;
-  return (special & high8) == 0;
+  return ((quote - ones8) | (backslash - ones8) | (w - ones8 * 0x20) | w) & high8;
+}
+
+/// Whether the 8 bytes at p are all characters a JSON string carries as they are.
+inline bool json_plain8(const char* p) {
+  return json_special8(p) == 0;
 }
 
 }  // namespace remoto::serial::detail
