@@ -20,6 +20,7 @@
 #include <span>
 #include <unordered_map>
 
+#include "remoto/serial/detail/out_buffer.hpp"
 #include "remoto/serial/detail/small_stack.hpp"
 #include "remoto/serial/detail/utf8_scan.hpp"
 #include "remoto/serial/serializer.hpp"
@@ -657,17 +658,10 @@ class Reader {
 
 // ---- writer -------------------------------------------------------------------------------
 
-// Stores bytes through a plain pointer into the output string, growing it geometrically, so
-// each item costs one bounds check and no call.
-class Writer {
+// Stores bytes straight into the output string (detail::StringOut).
+class Writer : detail::StringOut {
  public:
-  explicit Writer(std::string& out) : out_(out) {
-    p_ = out_.data() + out_.size();
-    end_ = p_;
-  }
-  Writer(const Writer&) = delete;
-  Writer& operator=(const Writer&) = delete;
-  ~Writer() { out_.resize(static_cast<std::size_t>(p_ - out_.data())); }
+  using StringOut::StringOut;
 
   // The common scalars inline; the rest through a call, which keeps this function small (one
   // big visit for everything costs a heavy prologue on every value).
@@ -720,17 +714,6 @@ class Writer {
     Writer& w_;
   };
 
-  void ensure(std::size_t n) {
-    if (static_cast<std::size_t>(end_ - p_) < n) grow(n);
-  }
-  [[gnu::noinline]] void grow(std::size_t n) {
-    std::size_t used = static_cast<std::size_t>(p_ - out_.data());
-    out_.resize(std::max(used + n, std::max<std::size_t>(2 * out_.size(), 256)));
-    p_ = out_.data() + used;
-    end_ = out_.data() + out_.size();
-  }
-
-  void byte(unsigned char c) { *p_++ = static_cast<char>(c); }
   void u32(std::uint32_t n) {
     p_[0] = static_cast<char>(n);
     p_[1] = static_cast<char>(n >> 8);
@@ -750,10 +733,9 @@ class Writer {
     byte(code);
     u32(static_cast<std::uint32_t>(n));
   }
-  void raw(std::string_view s) {
+  void append(std::string_view s) {
     ensure(s.size());
-    if (!s.empty()) std::memcpy(p_, s.data(), s.size());
-    p_ += s.size();
+    raw(s.data(), s.size());
   }
   void digits(bool negative, std::span<const std::uint16_t> ds) {
     ensure(5 + 2 * ds.size());
@@ -856,11 +838,11 @@ class Writer {
       if (!unicode::is_valid(text, true)) throw SerializeError("marshal: str is not valid UTF-8");
       head(t_unicode, text.size());
     }
-    raw(text);
+    append(text);
   }
   void put(const Bytes& b) {
     head(t_string, b.data.size());
-    raw(b.data);
+    append(b.data);
   }
   void put(const List& l) { put_list(l.items); }
   void put(const Tuple& t) {
@@ -884,9 +866,6 @@ class Writer {
     }
   }
 
-  std::string& out_;
-  char* p_;
-  char* end_;
   std::size_t depth_ = 0;
 };
 

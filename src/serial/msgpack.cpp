@@ -49,6 +49,7 @@
 
 #include <msgpack.hpp>
 
+#include "remoto/serial/detail/out_buffer.hpp"
 #include "remoto/serial/detail/small_stack.hpp"
 #include "remoto/serial/detail/utf8_scan.hpp"
 #include "remoto/serial/serializer.hpp"
@@ -427,19 +428,12 @@ void check_length(std::size_t n, const char* what) {
     throw EncodeFailure{std::string(what) + " too long for msgpack (more than 2**32-1)", {}};
 }
 
-// Writes msgpack into a std::string through a plain pointer, growing it geometrically, so each
-// item costs one bounds check and no call. The families chosen are msgpack-cxx's (and
-// msgpack-python's): the smallest int family for the value, fixstr/str8/16/32, bin8/16/32,
-// fixext for 1/2/4/8/16-byte ext payloads, fixarray/array16/32, fixmap/map16/32.
-class Packer {
+// Writes msgpack straight into the output string (detail::StringOut). The families chosen are
+// msgpack-cxx's (and msgpack-python's): the smallest int family for the value, fixstr/str8/16/32,
+// bin8/16/32, fixext for 1/2/4/8/16-byte ext payloads, fixarray/array16/32, fixmap/map16/32.
+class Packer : detail::StringOut {
  public:
-  explicit Packer(std::string& out) : out_(out) {
-    p_ = out_.data() + out_.size();
-    end_ = p_;
-  }
-  Packer(const Packer&) = delete;
-  Packer& operator=(const Packer&) = delete;
-  ~Packer() { out_.resize(static_cast<std::size_t>(p_ - out_.data())); }
+  using StringOut::StringOut;
 
   // The common scalars inline; the rest through a call, which keeps this function small (one
   // big visit for everything costs a heavy prologue on every value).
@@ -524,23 +518,8 @@ class Packer {
   }
 
  private:
-  void ensure(std::size_t n) {
-    if (static_cast<std::size_t>(end_ - p_) < n) grow(n);
-  }
-  [[gnu::noinline]] void grow(std::size_t n) {
-    std::size_t used = static_cast<std::size_t>(p_ - out_.data());
-    out_.resize(std::max(used + n, std::max<std::size_t>(2 * out_.size(), 256)));
-    p_ = out_.data() + used;
-    end_ = out_.data() + out_.size();
-  }
-  // Callers ensure() room first.
-  void byte(std::size_t c) { *p_++ = static_cast<char>(c); }
   void be(std::uint64_t v, int bytes) {
     for (int i = bytes - 1; i >= 0; --i) *p_++ = static_cast<char>(v >> (8 * i));
-  }
-  void raw(const char* data, std::size_t n) {
-    if (n) std::memcpy(p_, data, n);
-    p_ += n;
   }
   // A container or long str/bin header: a fix form below `fix_limit` (fix_limit 0: none), else
   // the 16-bit form `code16` or the 32-bit form code16 + 1.
@@ -665,10 +644,6 @@ class Packer {
   void item(const Tuple& t, std::size_t depth) { items(t.items, depth); }
   void item(const Set& s, std::size_t depth) { items(s, depth); }
   void item(const Dict& d, std::size_t depth) { dict(d, depth); }
-
-  std::string& out_;
-  char* p_;
-  char* end_;
 };
 
 [[noreturn]] void rethrow(const EncodeFailure& f) {
