@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang clang-format libclang-rt-14-dev
-  libasio-dev libmsgpack-cxx-dev libboost-dev nlohmann-json3-dev libcli11-dev
+  libasio-dev liburing-dev libmsgpack-cxx-dev libboost-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libssl-dev libsqlite3-dev
   python3 python3-pyro4 python3-serpent python3-msgpack python3-pytest
   curl wrk nginx-light iperf3 netcat-openbsd procps util-linux

@@ -1,5 +1,5 @@
 // The command-line flags shared by the TCP servers (`remoto hello`, `remoto tcp echo`), so
-// they spell them alike: -H, -p, --model, --threads, --max-clients, --idle-timeout.
+// they spell them alike: -H, -p, --model, --backend, --threads, --max-clients, --idle-timeout.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -24,6 +24,14 @@ inline void add_server_flags(CLI::App& app, net::ServerOptions& options) {
          "connection model: thread (one thread per client) or event (coroutines)")
       ->check(CLI::IsMember({"thread", "event"}))
       ->default_str(std::string(net::to_string(options.model)));
+  app.add_option_function<std::string>(
+         "--backend",
+         [&options](const std::string& name) {
+           options.backend = *net::parse_event_backend(name);  // checked below
+         },
+         "event model: io_uring, Asio (epoll), or auto (io_uring where the kernel has it)")
+      ->check(CLI::IsMember({"auto", "uring", "asio"}))
+      ->default_str(std::string(net::to_string(options.backend)));
   app.add_option("--threads", options.threads,
                  "event model: I/O threads (0: one per hardware thread)")
       ->capture_default_str();

@@ -13,15 +13,22 @@
 #include <memory>
 #include <variant>
 
+#include "remoto/errors.hpp"
 #include "remoto/net/detail/event_server.hpp"
 #include "remoto/net/detail/threaded_server.hpp"
+#include "remoto/net/detail/uring_server.hpp"
+#include "session_io.hpp"
 
 namespace remoto::net {
 
 namespace {
 
+using detail::feed;
+using detail::linger_time;
+using detail::must_linger;
+using detail::Nagle;
+
 constexpr std::size_t read_size = 64 * 1024;  // large reads: echo throughput
-constexpr auto linger_time = std::chrono::seconds(2);
 
 /// The bytes an event-model I/O thread reads into and answers from. Shared by all the
 /// thread's connections, because a connection only uses them within one handler: an idle
@@ -36,34 +43,7 @@ ThreadBuffers& thread_buffers() {
   return buffers;
 }
 
-/// Hands `n` new bytes to the session, with `pending` (the unfinished message so far) in
-/// front of them, and leaves in `pending` what the session did not consume.
-FeedResult feed(StreamSession& session, std::string& pending, const char* data, std::size_t n,
-                std::string& out) {
-  std::string_view input(data, n);
-  if (!pending.empty()) {
-    pending.append(data, n);
-    input = pending;
-  }
-  FeedResult result = session.feed(input, out);
-  if (result.close) return result;
-  if (pending.empty())
-    pending.assign(data + result.consumed, n - result.consumed);
-  else
-    pending.erase(0, result.consumed);
-  return result;
-}
-
 using asio::ip::tcp;
-
-/// Whether a connection the session closes must linger (see EventConnection::linger): unless
-/// the session saw its input end exactly at its last message, the peer may still be sending
-/// (pipelined bytes, a body not read, an error answered before the request was whole). A read
-/// that filled the buffer may have left more in the socket. With nothing unread, close() sends
-/// FIN after the reply, as a shutdown would, and the peer gets every byte of it.
-bool must_linger(const FeedResult& result, std::size_t read, std::size_t buffer_size) {
-  return !result.input_complete || read == buffer_size;
-}
 
 /// Whether a failed recv/send only means "not now".
 bool would_block(int error) {
@@ -80,24 +60,6 @@ struct Next {
 Next next_after(const FeedResult& result, std::size_t read) {
   return {result.close, result.close && must_linger(result, read, read_size), result.idle};
 }
-
-/// Nagle only ever delays a reply that follows an unacknowledged one: from a connection's
-/// second reply on, it is off (as nginx does for keep-alive), and a connection per request
-/// never pays for the setsockopt.
-struct Nagle {
-  bool replied = false;
-  bool off = false;
-
-  void before_reply(int fd) noexcept {
-    if (replied && !off) turn_off(fd);
-    replied = true;
-  }
-  void turn_off(int fd) noexcept {
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    off = true;
-  }
-};
 
 /// What one serve_now() did.
 struct Served {
@@ -371,7 +333,8 @@ struct TcpServer::Impl {
   SessionFactory factory;
   std::string busy_reply;
   // Declared last: destroyed (and stopped) before the factory its threads call.
-  std::variant<std::monostate, detail::EventServer, detail::ThreadedServer> server;
+  std::variant<std::monostate, detail::EventServer, detail::UringServer, detail::ThreadedServer>
+      server;
 };
 
 TcpServer::TcpServer(ServerOptions options, SessionFactory factory, std::string busy_reply)
@@ -386,6 +349,15 @@ std::uint16_t TcpServer::start() {
   Impl& impl = *impl_;
   const SessionFactory& factory = impl.factory;  // outlives the server (see Impl)
   if (impl.options.model == ConnectionModel::event) {
+    EventBackend backend = impl.options.backend;
+    if (backend == EventBackend::automatic)
+      backend = detail::uring_supported() ? EventBackend::uring : EventBackend::asio;
+    if (backend == EventBackend::uring) {
+      if (!detail::uring_supported())
+        throw CommunicationError(
+            "the io_uring backend needs Linux 6.1 or later with io_uring enabled; use asio");
+      return impl.server.emplace<detail::UringServer>(impl.options, factory).start();
+    }
     auto& server = impl.server.emplace<detail::EventServer>(
         impl.options, [&factory](detail::AcceptedSocket accepted) -> asio::awaitable<void> {
           // Callbacks, not a coroutine: nothing is spawned (see EventConnection).

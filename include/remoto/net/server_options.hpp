@@ -22,6 +22,17 @@ enum class ConnectionModel : std::uint8_t { thread, event };
 std::optional<ConnectionModel> parse_connection_model(std::string_view text) noexcept;
 std::string_view to_string(ConnectionModel model) noexcept;
 
+/// Which driver runs the event model's connections. `uring`: one io_uring per I/O thread,
+/// one system call per round of the loop for all its connections (detail/uring_server.hpp);
+/// `asio`: Asio's reactor (epoll), a system call per recv and per send; `automatic`: uring
+/// where the kernel has what it needs, else asio. Only TcpServer has both; the servers that
+/// run their own coroutines (chat) always use Asio.
+enum class EventBackend : std::uint8_t { automatic, uring, asio };
+
+/// "auto" / "uring" / "asio" -> the backend; nullopt for any other text.
+std::optional<EventBackend> parse_event_backend(std::string_view text) noexcept;
+std::string_view to_string(EventBackend backend) noexcept;
+
 /// Value type.
 struct ServerOptions {
   /// A numeric address or a host name; the first address it resolves to is bound.
@@ -31,6 +42,8 @@ struct ServerOptions {
   ConnectionModel model = ConnectionModel::event;
   /// I/O threads of the event model; 0 means one per hardware thread. Unused by `thread`.
   unsigned threads = 0;
+  /// Event model only.
+  EventBackend backend = EventBackend::automatic;
   /// Thread model only: clients served at once. One more is accepted, told "busy" (the
   /// server's busy reply, e.g. an HTTP 503) and closed, instead of waiting in the backlog.
   std::size_t max_clients = 1024;
