@@ -70,10 +70,18 @@ constexpr std::uint64_t tag(Kind kind, int fd = 0, std::uint16_t gen = 0,
   return std::uint64_t(kind) << 60 | std::uint64_t(chunk & 0xfff) << 48 | std::uint64_t(gen) << 32 |
          static_cast<std::uint32_t>(fd);
 }
-Kind kind_of(std::uint64_t data) noexcept { return static_cast<Kind>(data >> 60); }
-std::uint32_t chunk_of(std::uint64_t data) noexcept { return (data >> 48) & 0xfff; }
-std::uint16_t gen_of(std::uint64_t data) noexcept { return (data >> 32) & 0xffff; }
-int fd_of(std::uint64_t data) noexcept { return static_cast<int>(data & 0xffffffff); }
+Kind kind_of(std::uint64_t data) noexcept {
+  return static_cast<Kind>(data >> 60);
+}
+std::uint32_t chunk_of(std::uint64_t data) noexcept {
+  return (data >> 48) & 0xfff;
+}
+std::uint16_t gen_of(std::uint64_t data) noexcept {
+  return (data >> 32) & 0xffff;
+}
+int fd_of(std::uint64_t data) noexcept {
+  return static_cast<int>(data & 0xffffffff);
+}
 
 std::chrono::milliseconds tick_for(std::chrono::milliseconds idle_timeout) {
   using namespace std::chrono_literals;
@@ -204,9 +212,9 @@ class UringServer::Worker {
     std::unique_ptr<Spill> spill;
     std::uint64_t deadline = 0;  // in ticks; 0: none
     Nagle nagle;
-    bool sending = false;    // a reply is in this round's chunk or in flight
-    bool closing = false;    // the session closed: no more input is fed
-    bool close_after = false;  // close when the send in flight is done,
+    bool sending = false;       // a reply is in this round's chunk or in flight
+    bool closing = false;       // the session closed: no more input is fed
+    bool close_after = false;   // close when the send in flight is done,
     bool linger_after = false;  // gracefully
     bool lingering = false;     // FIN sent; input is read and dropped until EOF
     bool receiving = false;     // a multishot recv is armed
@@ -323,6 +331,10 @@ class UringServer::Worker {
       }
       io_uring_cq_advance(&ring_, n);
       seal_chunk();
+      if (short_of_buffers_) {  // one block per round: the recvs that found none gave theirs back
+        add_buffers();
+        short_of_buffers_ = false;
+      }
       if (!rearm_.empty()) {
         for (auto [fd, gen] : rearm_)
           if (Connection* c = live(fd, gen); c && !c->receiving && !c->paused) arm_recv(fd, *c);
@@ -434,7 +446,7 @@ class UringServer::Worker {
     }
     switch (cqe.res) {
       case -ENOBUFS:  // every buffer was taken: more, and read again after this round
-        add_buffers();
+        short_of_buffers_ = true;
         rearm_.push_back({fd, gen(fd)});
         return;
       case -ECANCELED:  // paused (see queue_limit); a lingering one reads on until EOF
@@ -478,8 +490,8 @@ class UringServer::Worker {
     if (length > 0) {
       c.nagle.before_reply(fd);
       if (!own) {
-        replies_.push_back({fd, gen(fd), static_cast<std::uint32_t>(before),
-                            static_cast<std::uint32_t>(length)});
+        replies_.push_back(
+            {fd, gen(fd), static_cast<std::uint32_t>(before), static_cast<std::uint32_t>(length)});
         c.sending = true;
       }
     }
@@ -501,8 +513,7 @@ class UringServer::Worker {
       sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
       io_uring_sqe_set_data64(sqe, tag(Kind::other, fd));
     }
-    if (c.spill && c.spill->pending.empty() && c.spill->queued.empty() &&
-        c.spill->sending.empty())
+    if (c.spill && c.spill->pending.empty() && c.spill->queued.empty() && c.spill->sending.empty())
       c.spill.reset();  // an idle connection holds no strings
     if (!own && chunks_[chunk_]->bytes.size() >= chunk_limit) seal_chunk();
   }
@@ -518,9 +529,24 @@ class UringServer::Worker {
     }
     Chunk& chunk = *chunks_[chunk_];
     for (const Reply& reply : replies_) {
-      if (!live(reply.fd, reply.gen)) continue;  // closed since (a reset)
-      send(reply.fd, chunk.bytes.data() + reply.offset, reply.length, chunk_);
+      Connection* c = live(reply.fd, reply.gen);
+      if (!c) continue;  // closed since (a reset)
+      // A connection's last reply (the session closed, and nothing waits behind the reply):
+      // the close goes in the same submission, hard-linked after the send, so the FIN
+      // follows the reply at once, as after a blocking send and close.
+      const bool last = c->close_after && !(c->spill && !c->spill->queued.empty());
+      if (last && io_uring_sq_space_left(&ring_) < 3) io_uring_submit(&ring_);
+      io_uring_sqe* sqe = send(reply.fd, chunk.bytes.data() + reply.offset, reply.length, chunk_);
       ++chunk.in_flight;
+      if (!last) continue;
+      sqe->flags |= IOSQE_IO_HARDLINK;
+      if (c->linger_after) {
+        c->close_after = false;
+        linger(reply.fd, *c);
+      } else {
+        release(reply.fd);
+        queue_close(reply.fd);
+      }
     }
     replies_.clear();
     // The next chunk: a free one, or a new one.
@@ -540,11 +566,12 @@ class UringServer::Worker {
     chunks_[chunk_]->bytes.clear();
   }
 
-  void send(int fd, const char* data, std::size_t length, std::size_t chunk) {
+  io_uring_sqe* send(int fd, const char* data, std::size_t length, std::size_t chunk) {
     io_uring_sqe* sqe = next_sqe();
     io_uring_prep_send(sqe, fd, data, length, MSG_NOSIGNAL | MSG_WAITALL);
     io_uring_sqe_set_data64(sqe, tag(Kind::send, fd, gen(fd), static_cast<std::uint32_t>(chunk)));
     ++sends_in_flight_;
+    return sqe;
   }
 
   /// A send completed (whole, or failed). `serving`: false during teardown.
@@ -595,13 +622,18 @@ class UringServer::Worker {
 
   // --- closing ----------------------------------------------------------------------------------
 
-  /// The session is done and every reply sent: close, or linger (FIN, then read and drop
-  /// until the peer's EOF or linger_time).
-  void finish(int fd, Connection& c, bool linger) {
-    if (!linger) {
+  /// The session is done and every reply sent: close, or linger.
+  void finish(int fd, Connection& c, bool linger_first) {
+    if (linger_first)
+      linger(fd, c);
+    else
       close(fd);
-      return;
-    }
+  }
+
+  /// Closes gracefully: FIN (queued now, after any send queued before it), then reads and
+  /// drops until the peer's EOF or linger_time, so that unread input does not turn the close
+  /// into a reset that could destroy the reply before the peer reads it.
+  void linger(int fd, Connection& c) {
     c.closing = c.lingering = true;
     c.deadline = now_ + linger_ticks_;
     io_uring_sqe* sqe = next_sqe();
@@ -612,18 +644,29 @@ class UringServer::Worker {
     c.paused = false;
   }
 
-  /// Closes the connection now: shutdown first, so that its recv ends (it holds the socket
-  /// open) and the peer sees FIN at once, then close. The slot is free from here on; what
-  /// completes later for it is recognised by its old generation.
+  /// Closes the connection now.
   void close(int fd) {
+    release(fd);
+    if (io_uring_sq_space_left(&ring_) < 2) io_uring_submit(&ring_);
+    queue_close(fd);
+  }
+
+  /// Frees the connection's slot: what completes later for it is recognised by its old
+  /// generation. The buffer of a send still in flight from its own queue is kept until then.
+  void release(int fd) {
     auto index = static_cast<std::size_t>(fd);
     Connection* c = connections_[index];
-    if (c->sending && c->spill && !c->spill->sending.empty())  // in flight from its buffer
+    if (c->sending && c->spill && !c->spill->sending.empty())
       orphans_.emplace(tag(Kind::send, fd, gen(fd), own_chunk), std::move(c->spill->sending));
     connections_[index] = nullptr;
     ++gens_[index];
     delete c;
-    if (io_uring_sq_space_left(&ring_) < 2) io_uring_submit(&ring_);
+  }
+
+  /// Queues shutdown, then close (hard-linked: the close happens whatever the shutdown
+  /// says). The shutdown ends the connection's recv, which holds the socket open past a
+  /// close, and sends FIN at once.
+  void queue_close(int fd) {
     io_uring_sqe* sqe = next_sqe();
     io_uring_prep_shutdown(sqe, fd, SHUT_RDWR);
     sqe->flags |= IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS;
@@ -704,6 +747,7 @@ class UringServer::Worker {
   int stop_fd_ = -1;
   std::uint64_t stop_value_ = 0;
   bool stopping_ = false;
+  bool short_of_buffers_ = false;
   io_uring ring_{};
   bool ring_ready_ = false;
   void* buffer_ring_memory_ = nullptr;
@@ -715,7 +759,7 @@ class UringServer::Worker {
   std::vector<std::unique_ptr<Chunk>> chunks_;
   std::size_t chunk_ = 0;  // the round's chunk
   std::vector<Reply> replies_;
-  std::vector<std::pair<int, std::uint16_t>> rearm_;  // recvs to arm after the round
+  std::vector<std::pair<int, std::uint16_t>> rearm_;        // recvs to arm after the round
   std::unordered_map<std::uint64_t, std::string> orphans_;  // own sends of closed connections
   std::size_t sends_in_flight_ = 0;
   std::string scratch_pending_;
