@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # start_remoto and start_nginx set NAME_pid, NAME_port (printf -v), which shellcheck can't see.
 # shellcheck disable=SC2154
-# HTTP hello, side by side: wrk against `remoto hello --model event`, `--model thread` and
+# HTTP hello, side by side: wrk against `remoto hello --model event` (with its default driver,
+# io_uring, and with `--backend asio`), `--model thread` and
 # nginx (one worker, `return 200 "Hello, cliente!"`), interleaved run by run, server on one
 # CPU and wrk on another. Scenarios: keep-alive with 50 and 256 connections, 16 pipelined
 # requests per connection, a new connection per request. Reports medians of requests/s,
@@ -13,7 +14,7 @@
 # Environment: RUNS (5), DURATION (seconds per run, 5), SCENARIOS (any of ka50 ka256 pipe16
 # close; all by default), SERVER_CPU (0), CLIENT_CPU (1), EXTRA=1 to add `remoto hello --model
 # event --threads 2` unpinned; plus those of bench/lib/common.sh (REMOTO_BIN, OUT_DIR).
-# Default runtime: 4 scenarios x 3 servers x 5 runs x 5 s, about 5 minutes.
+# Default runtime: 4 scenarios x 4 servers x 5 runs x 5 s, about 7 minutes.
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
@@ -39,6 +40,11 @@ log "starting servers"
 start_remoto event "$OUT_DIR/remoto-event.log" \
   taskset -c "$SERVER_CPU" "$REMOTO_BIN" hello --model event --threads 1 -p 0
 names+=("remoto event"); cpu_pids+=("$event_pid"); ports+=("$event_port")
+
+# The event model's other driver (the default is io_uring where the kernel has it).
+start_remoto event_asio "$OUT_DIR/remoto-event-asio.log" \
+  taskset -c "$SERVER_CPU" "$REMOTO_BIN" hello --model event --backend asio --threads 1 -p 0
+names+=("remoto event, asio"); cpu_pids+=("$event_asio_pid"); ports+=("$event_asio_port")
 
 start_remoto thread "$OUT_DIR/remoto-thread.log" \
   taskset -c "$SERVER_CPU" "$REMOTO_BIN" hello --model thread -p 0
@@ -139,7 +145,7 @@ $(machine_line)
 - Load average (1, 5, 15 min): $load_before before, $load_after after (the latter counts the
   benchmark's own threads: the thread model runs one per connection)
 - Servers on CPU $SERVER_CPU (taskset), wrk on CPU $CLIENT_CPU: \`wrk -t 1 -c N -d ${DURATION}s\`;
-  \`remoto hello --model event --threads 1\`, \`remoto hello --model thread\`, nginx with
+  \`remoto hello --model event --threads 1\` (default driver: io_uring) and with \`--backend asio\`, \`remoto hello --model thread\`, nginx with
   \`worker_processes 1\`. CPU/request is the server's utime+stime during the run over the
   requests served; server CPU % is the same time over the run's length (100 % = one core busy).
 EOF

@@ -15,6 +15,7 @@
 
 #include <liburing.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -44,12 +45,13 @@ namespace {
 constexpr unsigned sq_entries = 1024;
 constexpr unsigned cq_entries = 8192;
 
-// Provided buffers, into which the multishot recvs read. 16 KiB each: a request head fits
-// and bulk input (echo) comes in few pieces. A recv that finds none free ends with ENOBUFS:
-// the pool then grows by a block, up to max_buffers. Only what a recv writes is touched, so
-// an idle server's buffers cost one page each that was ever used.
-constexpr unsigned buffer_size = 16 * 1024;
-constexpr unsigned buffer_block = 32;
+// Provided buffers, into which the multishot recvs read. 64 KiB each, so that bulk input
+// (echo) comes in large pieces. A recv that finds none free ends with ENOBUFS: the pool then
+// grows by a block, up to max_buffers. Only the pages a recv writes become resident, and a
+// thread that received nothing for a whole tick gives them back (see trim_buffers), so idle
+// connections cost no buffer memory.
+constexpr unsigned buffer_size = 64 * 1024;
+constexpr unsigned buffer_block = 16;
 constexpr unsigned max_buffers = 512;  // the buffer ring's size (a power of two)
 constexpr unsigned short buffer_group = 0;
 
@@ -357,6 +359,11 @@ class UringServer::Worker {
       case Kind::tick:
         ++now_;
         sweep();
+        if (buffers_dirty_ && !received_this_tick_) {
+          trim_buffers();
+          buffers_dirty_ = false;
+        }
+        received_this_tick_ = false;
         arm_tick();
         break;
       case Kind::backoff:
@@ -435,6 +442,7 @@ class UringServer::Worker {
       buffer_id = cqe.flags >> IORING_CQE_BUFFER_SHIFT;
       data = buffers_[buffer_id];
     }
+    if (data) buffers_dirty_ = received_this_tick_ = true;
     Connection* c = live(fd, gen_of(cqe.user_data));
     if (c && !more) c->receiving = false;
     if (c && cqe.res > 0) serve(fd, *c, data, static_cast<std::size_t>(cqe.res));
@@ -719,17 +727,38 @@ class UringServer::Worker {
 
   std::uint16_t gen(int fd) const noexcept { return gens_[static_cast<std::size_t>(fd)]; }
 
+  /// Buffer memory: anonymous pages of their own, so that trim_buffers can give them back.
+  struct Block {
+    void* pages = MAP_FAILED;
+    explicit Block(std::size_t size)
+        : pages(::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) {
+      if (pages == MAP_FAILED) throw std::bad_alloc();
+    }
+    ~Block() { ::munmap(pages, block_bytes); }
+    Block(const Block&) = delete;
+    Block& operator=(const Block&) = delete;
+  };
+  static constexpr std::size_t block_bytes = std::size_t(buffer_block) * buffer_size;
+
   void add_buffers() {
     if (buffers_.size() >= max_buffers) return;
-    auto block = std::make_unique<char[]>(std::size_t(buffer_block) * buffer_size);
+    auto block = std::make_unique<Block>(block_bytes);
+    auto* base = static_cast<char*>(block->pages);
     for (unsigned i = 0; i < buffer_block; ++i) {
       auto id = static_cast<unsigned short>(buffers_.size());
-      buffers_.push_back(block.get() + std::size_t(i) * buffer_size);
+      buffers_.push_back(base + std::size_t(i) * buffer_size);
       io_uring_buf_ring_add(buffer_ring_, buffers_.back(), buffer_size, id,
                             io_uring_buf_ring_mask(max_buffers), static_cast<int>(i));
     }
     io_uring_buf_ring_advance(buffer_ring_, buffer_block);
     blocks_.push_back(std::move(block));
+  }
+
+  /// Gives the pool's pages back to the kernel; the next recv into a buffer gets a fresh zero
+  /// page. Safe between rounds: every buffer is then back in the ring, and the kernel only
+  /// writes into one while this thread is in io_uring_enter (deferred task work).
+  void trim_buffers() {
+    for (auto& block : blocks_) ::madvise(block->pages, block_bytes, MADV_DONTNEED);
   }
 
   void give_back(unsigned id) {
@@ -748,12 +777,14 @@ class UringServer::Worker {
   std::uint64_t stop_value_ = 0;
   bool stopping_ = false;
   bool short_of_buffers_ = false;
+  bool buffers_dirty_ = false;       // a recv wrote into the pool since the last trim
+  bool received_this_tick_ = false;  // one did since the last tick
   io_uring ring_{};
   bool ring_ready_ = false;
   void* buffer_ring_memory_ = nullptr;
   io_uring_buf_ring* buffer_ring_ = nullptr;
   std::vector<char*> buffers_;  // by buffer id
-  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::vector<std::unique_ptr<Block>> blocks_;
   std::vector<Connection*> connections_;  // by descriptor
   std::vector<std::uint16_t> gens_;       // by descriptor
   std::vector<std::unique_ptr<Chunk>> chunks_;
