@@ -57,7 +57,7 @@ constexpr unsigned short buffer_group = 0;
 
 // A connection whose own queue (replies waiting behind its send in flight) grows past this
 // stops reading until the queue is sent.
-constexpr std::size_t queue_limit = 256 * 1024;
+constexpr std::size_t queue_limit = 1024 * 1024;
 // A chunk of replies is sealed (its sends queued) once it is this large, so one stalled peer
 // pins at most this much of other connections' sent replies.
 constexpr std::size_t chunk_limit = 256 * 1024;
@@ -521,8 +521,6 @@ class UringServer::Worker {
       sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
       io_uring_sqe_set_data64(sqe, tag(Kind::other, fd));
     }
-    if (c.spill && c.spill->pending.empty() && c.spill->queued.empty() && c.spill->sending.empty())
-      c.spill.reset();  // an idle connection holds no strings
     if (!own && chunks_[chunk_]->bytes.size() >= chunk_limit) seal_chunk();
   }
 
@@ -605,10 +603,7 @@ class UringServer::Worker {
       return;
     }
     c->sending = false;
-    if (c->spill) {
-      std::string().swap(c->spill->sending);
-      if (c->spill->pending.empty() && c->spill->queued.empty()) c->spill.reset();
-    }
+    if (c->spill) c->spill->sending.clear();  // capacity kept for the next (see sweep)
     if (c->spill && !c->spill->queued.empty()) {
       // The connection's own queue goes next, from its own buffer.
       std::swap(c->spill->sending, c->spill->queued);
@@ -694,10 +689,18 @@ class UringServer::Worker {
     io_uring_sqe_set_data64(sqe, tag(Kind::tick));
   }
 
+  /// Closes the connections whose deadline passed, and frees the strings of those with
+  /// nothing pending or queued (kept between sends while a connection is busy, so that a
+  /// stream does not allocate per send).
   void sweep() {
     for (std::size_t fd = 0; fd < connections_.size(); ++fd) {
       Connection* c = connections_[fd];
-      if (c && c->deadline != 0 && c->deadline <= now_) close(static_cast<int>(fd));
+      if (!c) continue;
+      if (c->deadline != 0 && c->deadline <= now_) {
+        close(static_cast<int>(fd));
+      } else if (c->spill && !c->sending && c->spill->pending.empty() && c->spill->queued.empty()) {
+        c->spill.reset();
+      }
     }
   }
 
