@@ -5,6 +5,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <memory>
@@ -261,6 +262,43 @@ TEST_P(TcpServerTest, AnswersEveryRequestOfAClientThatReadsLate) {
   EXPECT_EQ(replies.substr(0, 10), "PING\nPING\n");
   client.send("quit\n");
   EXPECT_EQ(receive_until_clean_eof(client), "bye\n");
+}
+
+// Clients that leave (reset, or silent past the idle timeout) while replies to them are
+// still being sent: the server lets go of them and serves the next client.
+TEST_P(TcpServerTest, LetsGoOfClientsThatLeaveWithRepliesUnsent) {
+  ServerOptions o = options();
+  o.idle_timeout = 300ms;
+  TcpServer server(o, shout());
+  std::uint16_t port = server.start();
+  std::string burst;  // 16 MB each way: more than the socket buffers on both sides hold
+  for (int i = 0; i < 3'200'000; ++i) burst += "ping\n";
+  for (bool reset : {true, false}) {
+    LoopbackClient client(port);
+    std::atomic<bool> dropped{false};
+    std::thread sender([&] {
+      try {
+        client.send(burst);              // blocks once the server stops reading
+      } catch (const std::exception&) {  // the server dropped us (or we shut down below)
+        dropped = true;
+      }
+    });
+    if (reset) {
+      std::this_thread::sleep_for(200ms);
+      linger lingering{1, 0};  // the close below sends a reset
+      ::setsockopt(client.fd(), SOL_SOCKET, SO_LINGER, &lingering, sizeof lingering);
+    } else {  // silent past the idle timeout: the server must drop us
+      auto begin = std::chrono::steady_clock::now();
+      while (!dropped && std::chrono::steady_clock::now() - begin < 3s)
+        std::this_thread::sleep_for(20ms);
+      EXPECT_TRUE(dropped) << "a client that reads nothing was kept past the idle timeout";
+    }
+    ::shutdown(client.fd(), SHUT_RDWR);  // wakes the sender if it still waits
+    sender.join();
+  }
+  LoopbackClient next(port);
+  next.send("hello\n");
+  EXPECT_EQ(next.receive(6), "HELLO\n");
 }
 
 TEST_P(TcpServerTest, StopClosesConnectedClients) {
