@@ -63,13 +63,6 @@ constexpr std::size_t queue_limit = 1024 * 1024;
 constexpr std::size_t chunk_limit = 256 * 1024;
 constexpr std::chrono::milliseconds accept_backoff{50};
 
-// Batching under load: a round that had several completions is followed by a wait for as
-// many (at most max_batch), or for batch_wait, whichever comes first. Each round costs a
-// system call and, when the thread sleeps, a wake-up; under load many connections then share
-// them. At most batch_wait is added to a reply, and only while the previous round was busy.
-constexpr unsigned max_batch = 16;
-constexpr __kernel_timespec batch_wait_ts{0, 50'000};
-
 // user_data: kind (4 bits) | chunk (12) | generation (16) | descriptor (32).
 enum class Kind : std::uint8_t { accept = 1, recv, send, tick, stop, backoff, other };
 constexpr std::uint32_t own_chunk = 0xfff;  // a send from the connection's own queue
@@ -330,17 +323,7 @@ class UringServer::Worker {
 
   void loop() {
     while (!stopping_) {
-      int r;
-      if (last_round_ <= 1) {
-        r = io_uring_submit_and_wait(&ring_, 1);
-      } else {
-        // Busy: sleep until as much is ready as the last round had, or batch_wait passes.
-        __kernel_timespec ts = batch_wait_ts;
-        io_uring_cqe* first = nullptr;
-        r = io_uring_submit_and_wait_timeout(&ring_, &first, std::min(last_round_, max_batch), &ts,
-                                             nullptr);
-        if (r == -ETIME) r = 0;
-      }
+      int r = io_uring_submit_and_wait(&ring_, 1);
       if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY) throw_errno(r, "io_uring_enter");
       unsigned head, n = 0;
       io_uring_cqe* cqe;
@@ -349,7 +332,6 @@ class UringServer::Worker {
         handle(*cqe);
       }
       io_uring_cq_advance(&ring_, n);
-      last_round_ = n;
       seal_chunk();
       if (short_of_buffers_) {  // one block per round: the recvs that found none gave theirs back
         add_buffers();
@@ -798,7 +780,6 @@ class UringServer::Worker {
   std::uint64_t stop_value_ = 0;
   bool stopping_ = false;
   bool short_of_buffers_ = false;
-  unsigned last_round_ = 0;          // completions handled in the last round
   bool buffers_dirty_ = false;       // a recv wrote into the pool since the last trim
   bool received_this_tick_ = false;  // one did since the last tick
   io_uring ring_{};

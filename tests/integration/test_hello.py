@@ -13,16 +13,22 @@ import pytest
 
 from conftest import run_remoto
 
-MODELS = ["event", "thread"]
+# The connection models, the event model with each of its drivers (auto: io_uring where the
+# kernel has it).
+MODELS = {
+    "event": ["--model", "event"],
+    "event-asio": ["--model", "event", "--backend", "asio"],
+    "thread": ["--model", "thread"],
+}
 BODY = b"Hello, cliente!"
 OK = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 15\r\n\r\n" + BODY)
 GET = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"
 
 
-@pytest.fixture(params=MODELS)
+@pytest.fixture(params=list(MODELS))
 def hello(request, start_remoto):
     """A `remoto hello` on a free port, once per connection model."""
-    return start_remoto("hello", "-p", "0", "--model", request.param, "--threads", "2")
+    return start_remoto("hello", "-p", "0", *MODELS[request.param], "--threads", "2")
 
 
 def connect(server, timeout=5.0):
@@ -231,7 +237,7 @@ def test_chunked_body_gets_411(hello):
 
 @pytest.mark.parametrize("model", MODELS)
 def test_slowloris_is_dropped_without_delaying_others(start_remoto, model):
-    server = start_remoto("hello", "-p", "0", "--model", model, "--idle-timeout", "0.5")
+    server = start_remoto("hello", "-p", "0", *MODELS[model], "--idle-timeout", "0.5")
     slow = connect(server)
     slow.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # and never the rest
     begin = time.monotonic()
@@ -284,7 +290,7 @@ def test_wrk_short_run_has_no_errors(hello):
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signal_stops_cleanly_with_clients_connected(start_remoto, model, sig):
-    server = start_remoto("hello", "-p", "0", "--model", model)
+    server = start_remoto("hello", "-p", "0", *MODELS[model])
     clients = [connect(server) for _ in range(5)]
     clients[0].sendall(GET)
     assert receive_exactly(clients[0], len(OK)) == OK
@@ -311,6 +317,7 @@ def test_ipv6(start_remoto):
     ["--no-such-option"],
     ["-p"],
     ["--model", "fork"],
+    ["--backend", "epoll"],
     ["-p", "notaport"],
     ["extra-argument"],
 ])
@@ -325,12 +332,13 @@ def test_help_exits_0():
     result = run_remoto("hello", "--help")
     assert result.returncode == 0
     assert b"--model" in result.stdout
+    assert b"--backend" in result.stdout
 
 
 @pytest.mark.parametrize("model", MODELS)
 def test_port_in_use_is_a_clear_error(start_remoto, model):
-    server = start_remoto("hello", "-p", "0", "--model", model)
-    result = run_remoto("hello", "-p", server.port, "--model", model)
+    server = start_remoto("hello", "-p", "0", *MODELS[model])
+    result = run_remoto("hello", "-p", server.port, *MODELS[model])
     assert result.returncode == 1
     assert f"127.0.0.1:{server.port}".encode() in result.stderr
     assert b"Address already in use" in result.stderr

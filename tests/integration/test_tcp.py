@@ -11,13 +11,19 @@ import pytest
 
 from conftest import REMOTO_BIN, run_remoto
 
-MODELS = ["event", "thread"]
+# The connection models, the event model with each of its drivers (auto: io_uring where the
+# kernel has it).
+MODELS = {
+    "event": ["--model", "event"],
+    "event-asio": ["--model", "event", "--backend", "asio"],
+    "thread": ["--model", "thread"],
+}
 
 
-@pytest.fixture(params=MODELS)
+@pytest.fixture(params=list(MODELS))
 def echo(request, start_remoto):
     """A `remoto tcp echo` on a free port, once per connection model."""
-    return start_remoto("tcp", "echo", "-p", "0", "--model", request.param, "--threads", "2")
+    return start_remoto("tcp", "echo", "-p", "0", *MODELS[request.param], "--threads", "2")
 
 
 def echo_round_trip(server, data):
@@ -120,7 +126,7 @@ def test_connect_unknown_host_exits_1():
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signal_stops_cleanly_with_clients_connected(start_remoto, model, sig):
-    server = start_remoto("tcp", "echo", "-p", "0", "--model", model)
+    server = start_remoto("tcp", "echo", "-p", "0", *MODELS[model])
     clients = [socket.create_connection(("127.0.0.1", server.port), timeout=5)
                for _ in range(4)]
     clients[0].sendall(b"ping")
