@@ -145,9 +145,10 @@ $(machine_line)
 - Load average (1, 5, 15 min): $load_before before, $load_after after (the latter counts the
   benchmark's own threads: the thread model runs one per connection)
 - Servers on CPU $SERVER_CPU (taskset), wrk on CPU $CLIENT_CPU: \`wrk -t 1 -c N -d ${DURATION}s\`;
-  \`remoto hello --model event --threads 1\` (default driver: io_uring) and with \`--backend asio\`, \`remoto hello --model thread\`, nginx with
-  \`worker_processes 1\`. CPU/request is the server's utime+stime during the run over the
-  requests served; server CPU % is the same time over the run's length (100 % = one core busy).
+  \`remoto hello --model event --threads 1\` (its default driver, io_uring) and with
+  \`--backend asio\`, \`remoto hello --model thread\`, nginx with \`worker_processes 1\`.
+  CPU/request is the server's utime+stime during the run over the requests served; server
+  CPU % is the same time over the run's length (100 % = one core busy).
 EOF
 "$python" "$bench_dir/lib/table.py" "$results" --group scenario --row server --baseline nginx \
   --col 'rps|requests/s|,.0f|ratio' \
