@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "remoto/net/detail/listener.hpp"
+#include "session_io.hpp"
 
 namespace remoto::net::detail {
 
@@ -28,15 +29,6 @@ namespace {
 
 constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr int max_accepts_in_a_row = 16;
-
-// The sweep runs a few times per idle timeout, so a deadline is kept to within a quarter of
-// it, but never more often than every 10 ms nor less often than every second.
-std::chrono::milliseconds tick_for(std::chrono::milliseconds idle_timeout) {
-  using namespace std::chrono_literals;
-  if (idle_timeout <= 0ms) return 1000ms;
-  return std::clamp(idle_timeout / 4, std::chrono::milliseconds(10),
-                    std::chrono::milliseconds(1000));
-}
 
 void log_failure(std::exception_ptr e) {
   if (!e) return;
@@ -57,7 +49,7 @@ class EventWorker {
   EventWorker(const EventServer::Handler& handler, std::chrono::milliseconds idle_timeout,
               int listen_fd, bool v6)
       : handler_(handler),
-        tick_(tick_for(idle_timeout)),
+        tick_(sweep_tick(idle_timeout)),
         protocol_(v6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4()),
         acceptor_(io_),
         sweep_timer_(io_),
@@ -193,10 +185,7 @@ class EventWorker {
     }
   }
 
-  std::uint64_t ticks(std::chrono::milliseconds timeout) const {
-    // +1: a deadline armed just before a tick still gets the whole timeout.
-    return static_cast<std::uint64_t>((timeout + tick_ - std::chrono::milliseconds(1)) / tick_) + 1;
-  }
+  std::uint64_t ticks(std::chrono::milliseconds timeout) const { return in_ticks(timeout, tick_); }
 
   void link(ConnectionSlot& slot) noexcept {
     slot.next_ = head_;
@@ -333,29 +322,23 @@ EventServer::~EventServer() {
 }
 
 std::uint16_t EventServer::start() {
-  unsigned threads = options_.threads != 0 ? options_.threads : std::thread::hardware_concurrency();
-  threads = std::max(threads, 1u);
-  std::uint16_t port = options_.port;
-  if (port != 0) check_port_free(options_.host, port);
+  std::vector<int> fds =
+      open_listeners(options_.host, options_.port, io_thread_count(options_.threads));
+  std::size_t taken = 0;  // the workers own the first `taken` descriptors
   try {
-    for (unsigned i = 0; i < threads; ++i) {
-      int fd = open_listener(options_.host, port, /*reuse_port=*/true);
+    for (; taken < fds.size(); ++taken) {
       sockaddr_storage storage{};
       socklen_t length = sizeof storage;
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length);
-      if (i == 0) port = local_port(fd);  // port 0: the others join the port the first got
-      try {
-        workers_.push_back(std::make_unique<EventWorker>(handler_, options_.idle_timeout, fd,
-                                                         storage.ss_family == AF_INET6));
-      } catch (...) {
-        ::close(fd);
-        throw;
-      }
+      ::getsockname(fds[taken], reinterpret_cast<sockaddr*>(&storage), &length);
+      workers_.push_back(std::make_unique<EventWorker>(handler_, options_.idle_timeout, fds[taken],
+                                                       storage.ss_family == AF_INET6));
     }
   } catch (...) {
+    for (std::size_t i = taken; i < fds.size(); ++i) ::close(fds[i]);
     workers_.clear();
     throw;
   }
+  std::uint16_t port = local_port(fds[0]);
   port_.store(port, std::memory_order_relaxed);
   for (auto& worker : workers_) worker->run();
   return port;

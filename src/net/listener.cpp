@@ -5,8 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 #include "remoto/errors.hpp"
 #include "remoto/net/resolver.hpp"
@@ -71,6 +73,26 @@ std::uint16_t local_port(int fd) {
   if (storage.ss_family == AF_INET6)
     return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port);
   return ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);
+}
+
+unsigned io_thread_count(unsigned requested) noexcept {
+  unsigned threads = requested != 0 ? requested : std::thread::hardware_concurrency();
+  return std::max(threads, 1u);
+}
+
+std::vector<int> open_listeners(std::string_view host, std::uint16_t port, unsigned count) {
+  if (port != 0) check_port_free(host, port);
+  std::vector<int> fds;
+  try {
+    for (unsigned i = 0; i < count; ++i) {
+      fds.push_back(open_listener(host, port, /*reuse_port=*/true));
+      if (i == 0) port = local_port(fds[0]);
+    }
+  } catch (...) {
+    for (int fd : fds) ::close(fd);
+    throw;
+  }
+  return fds;
 }
 
 }  // namespace remoto::net::detail

@@ -1,14 +1,16 @@
-// What the event model's drivers (tcp_server.cpp over Asio, uring_server.cpp over io_uring)
-// and the thread model's share about running a StreamSession: feeding it, Nagle, and when a
-// close must linger. Private to src/net.
+// What the event model's drivers (tcp_server.cpp and event_server.cpp over Asio,
+// uring_server.cpp over io_uring) and the thread model's share about running a StreamSession:
+// feeding it, Nagle, when a close must linger, and the idle sweep's tick. Private to src/net.
 #pragma once
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -18,6 +20,22 @@ namespace remoto::net::detail {
 
 /// How long a graceful close reads and discards what the peer still sends.
 inline constexpr auto linger_time = std::chrono::seconds(2);
+
+/// The period of an event-model thread's sweep of idle deadlines: a few per idle timeout, so a
+/// deadline is kept to within a quarter of it, but never more often than every 10 ms nor less
+/// often than every second.
+inline std::chrono::milliseconds sweep_tick(std::chrono::milliseconds idle_timeout) {
+  using namespace std::chrono_literals;
+  if (idle_timeout <= 0ms) return 1000ms;
+  return std::clamp(idle_timeout / 4, std::chrono::milliseconds(10),
+                    std::chrono::milliseconds(1000));
+}
+
+/// `timeout` in sweep ticks of `tick`. +1: a deadline armed just before a tick still gets the
+/// whole timeout.
+inline std::uint64_t in_ticks(std::chrono::milliseconds timeout, std::chrono::milliseconds tick) {
+  return static_cast<std::uint64_t>((timeout + tick - std::chrono::milliseconds(1)) / tick) + 1;
+}
 
 /// Hands `n` new bytes to the session, with `pending` (the unfinished message so far) in
 /// front of them, and leaves in `pending` what the session did not consume.

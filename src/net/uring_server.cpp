@@ -85,13 +85,6 @@ int fd_of(std::uint64_t data) noexcept {
   return static_cast<int>(data & 0xffffffff);
 }
 
-std::chrono::milliseconds tick_for(std::chrono::milliseconds idle_timeout) {
-  using namespace std::chrono_literals;
-  if (idle_timeout <= 0ms) return 1000ms;
-  return std::clamp(idle_timeout / 4, std::chrono::milliseconds(10),
-                    std::chrono::milliseconds(1000));
-}
-
 __kernel_timespec timespec_of(std::chrono::milliseconds d) {
   __kernel_timespec ts{};
   ts.tv_sec = d.count() / 1000;
@@ -164,7 +157,7 @@ bool uring_supported() noexcept {
 class UringServer::Worker {
  public:
   Worker(const SessionFactory& factory, std::chrono::milliseconds idle_timeout, int listen_fd)
-      : factory_(factory), tick_(tick_for(idle_timeout)), listen_fd_(listen_fd) {
+      : factory_(factory), tick_(sweep_tick(idle_timeout)), listen_fd_(listen_fd) {
     idle_ticks_ = idle_timeout.count() > 0 ? ticks(idle_timeout) : 0;
     linger_ticks_ = ticks(std::chrono::duration_cast<std::chrono::milliseconds>(linger_time));
     stop_fd_ = ::eventfd(0, EFD_CLOEXEC);
@@ -704,10 +697,7 @@ class UringServer::Worker {
     }
   }
 
-  std::uint64_t ticks(std::chrono::milliseconds timeout) const {
-    // +1: a deadline armed just before a tick still gets the whole timeout.
-    return static_cast<std::uint64_t>((timeout + tick_ - std::chrono::milliseconds(1)) / tick_) + 1;
-  }
+  std::uint64_t ticks(std::chrono::milliseconds timeout) const { return in_ticks(timeout, tick_); }
 
   std::uint64_t idle_deadline() const noexcept { return idle_ticks_ == 0 ? 0 : now_ + idle_ticks_; }
 
@@ -811,18 +801,17 @@ UringServer::~UringServer() {
 }
 
 std::uint16_t UringServer::start() {
-  unsigned threads = options_.threads != 0 ? options_.threads : std::thread::hardware_concurrency();
-  threads = std::max(threads, 1u);
-  std::uint16_t port = options_.port;
-  if (port != 0) check_port_free(options_.host, port);
+  std::vector<int> fds =
+      open_listeners(options_.host, options_.port, io_thread_count(options_.threads));
+  std::uint16_t port = local_port(fds[0]);
+  std::size_t taken = 0;  // the workers own the first `taken` descriptors
   try {
-    for (unsigned i = 0; i < threads; ++i) {
-      int fd = open_listener(options_.host, port, /*reuse_port=*/true);
-      if (i == 0) port = local_port(fd);  // port 0: the others join the port the first got
-      workers_.push_back(std::make_unique<Worker>(factory_, options_.idle_timeout, fd));
+    for (; taken < fds.size(); ++taken) {
+      workers_.push_back(std::make_unique<Worker>(factory_, options_.idle_timeout, fds[taken]));
       workers_.back()->start();
     }
   } catch (...) {
+    for (std::size_t i = taken + 1; i < fds.size(); ++i) ::close(fds[i]);
     workers_.clear();
     throw;
   }

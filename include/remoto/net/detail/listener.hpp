@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace remoto::net::detail {
 
@@ -22,6 +23,14 @@ void check_port_free(std::string_view host, std::uint16_t port);
 
 /// The local port a socket is bound to. Throws CommunicationError.
 std::uint16_t local_port(int fd);
+
+/// The I/O threads an event-model server runs for `requested` (0: one per hardware thread).
+unsigned io_thread_count(unsigned requested) noexcept;
+
+/// One SO_REUSEPORT listener per I/O thread on host:port (port 0: the first gets a free port
+/// and the others join it), after checking that a given port is free. On failure, closes what
+/// it opened and throws as open_listener does.
+std::vector<int> open_listeners(std::string_view host, std::uint16_t port, unsigned count);
 
 /// "127.0.0.1:80", "[::1]:80": the form errors and logs use.
 std::string host_port(std::string_view host, std::uint16_t port);
