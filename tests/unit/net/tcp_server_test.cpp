@@ -87,6 +87,11 @@ class TcpServerTest : public ::testing::TestWithParam<Driver> {
     o.threads = 2;
     return o;
   }
+  ServerOptions options(std::chrono::milliseconds idle_timeout) {
+    ServerOptions o = options();
+    o.idle_timeout = idle_timeout;
+    return o;
+  }
   static remoto::net::SessionFactory shout() {
     return [] { return std::make_unique<ShoutSession>(); };
   }
@@ -144,9 +149,7 @@ TEST_P(TcpServerTest, DeliversAWholeLargeLastReplyToASlowReader) {
 }
 
 TEST_P(TcpServerTest, KeepsSilentClientsWithoutIdleTimeout) {
-  ServerOptions o = options();
-  o.idle_timeout = 0ms;
-  TcpServer server(o, shout());
+  TcpServer server(options(0ms), shout());
   LoopbackClient client(server.start());
   EXPECT_EQ(client.receive(1, 300ms), "");
   EXPECT_FALSE(client.eof());
@@ -157,9 +160,7 @@ TEST_P(TcpServerTest, KeepsSilentClientsWithoutIdleTimeout) {
 // Between requests an event-model connection waits in its thread's parking lot: the idle
 // deadline must still close it there, and restart with every request.
 TEST_P(TcpServerTest, ClosesAnIdleConnectionBetweenRequestsAfterTheIdleTimeout) {
-  ServerOptions o = options();
-  o.idle_timeout = 300ms;
-  TcpServer server(o, shout());
+  TcpServer server(options(300ms), shout());
   LoopbackClient talker(server.start());
   LoopbackClient quiet(server.port());
   quiet.send("once\n");
@@ -199,9 +200,7 @@ TEST_P(TcpServerTest, ServesAMessageInPiecesAfterAWholeOne) {
 }
 
 TEST_P(TcpServerTest, DropsAnUnfinishedMessageAfterTheIdleTimeout) {
-  ServerOptions o = options();
-  o.idle_timeout = 200ms;
-  TcpServer server(o, shout());
+  TcpServer server(options(200ms), shout());
   LoopbackClient client(server.start());
   auto begin = std::chrono::steady_clock::now();
   // Bytes keep coming, but the line never ends: trickling must not extend the deadline.
@@ -267,9 +266,7 @@ TEST_P(TcpServerTest, AnswersEveryRequestOfAClientThatReadsLate) {
 // Clients that leave (reset, or silent past the idle timeout) while replies to them are
 // still being sent: the server lets go of them and serves the next client.
 TEST_P(TcpServerTest, LetsGoOfClientsThatLeaveWithRepliesUnsent) {
-  ServerOptions o = options();
-  o.idle_timeout = 300ms;
-  TcpServer server(o, shout());
+  TcpServer server(options(300ms), shout());
   std::uint16_t port = server.start();
   std::string burst;  // 16 MB each way: more than the socket buffers on both sides hold
   for (int i = 0; i < 3'200'000; ++i) burst += "ping\n";
