@@ -21,7 +21,7 @@ inline void add_server_flags(CLI::App& app, net::ServerOptions& options) {
          [&options](const std::string& name) {
            options.model = *net::parse_connection_model(name);  // checked below
          },
-         "connection model: thread (one thread per client) or event (coroutines)")
+         "connection model: thread (one thread per client) or event (an event loop per I/O thread)")
       ->check(CLI::IsMember({"thread", "event"}))
       ->default_str(std::string(net::to_string(options.model)));
   app.add_option_function<std::string>(

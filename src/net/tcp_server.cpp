@@ -1,6 +1,7 @@
-// TcpServer: the two drivers that run a StreamSession over a socket, one per connection model.
-// Both follow the same loop: read, hand every unconsumed byte to the session, write its whole
-// answer at once, and keep only an unfinished message between reads.
+// TcpServer: the drivers that run a StreamSession over a socket: here the thread model's and
+// the event model's on Asio; the event model's on io_uring is uring_server.cpp. All follow the
+// same loop: read, hand every unconsumed byte to the session, write its whole answer at once,
+// and keep only an unfinished message between reads.
 #include "remoto/net/tcp_server.hpp"
 
 #include <netinet/in.h>

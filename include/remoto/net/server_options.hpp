@@ -14,8 +14,9 @@ namespace remoto::net {
 
 /// How a server runs its connections. Both are taught by the course and both are kept:
 /// `thread`: blocking calls, one std::jthread per client, at most max_clients at a time;
-/// `event`: Asio coroutines on a few I/O threads, one io_context and one SO_REUSEPORT
-/// acceptor per thread, so threads share nothing on the hot path.
+/// `event`: a few I/O threads, each with its own SO_REUSEPORT listener and its own event loop
+/// (an io_uring or an Asio io_context, see EventBackend), so threads share nothing on the hot
+/// path.
 enum class ConnectionModel : std::uint8_t { thread, event };
 
 /// "thread" / "event" -> the model; nullopt for any other text.
