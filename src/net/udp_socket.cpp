@@ -80,8 +80,8 @@ int open_first(const std::string& what, std::vector<Candidate>& candidates, Setu
 }
 
 // Waits until fd is readable; false when `timeout` ran out first.
-bool wait_readable(int fd, std::chrono::milliseconds timeout, std::error_code& ec) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+/// Waits until fd is readable (true) or the deadline passes (false; or an error, in ec).
+bool wait_readable(int fd, std::chrono::steady_clock::time_point deadline, std::error_code& ec) {
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -192,13 +192,14 @@ std::optional<std::size_t> UdpSocket::receive(std::span<std::byte> buffer,
                                               std::chrono::milliseconds timeout,
                                               std::error_code& ec) noexcept {
   ec.clear();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    if (!wait_readable(fd_, timeout, ec)) return std::nullopt;
+    if (!wait_readable(fd_, deadline, ec)) return std::nullopt;
     // MSG_TRUNC: the return value is the datagram's real size even when it was cut short.
     ::ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), MSG_TRUNC | MSG_DONTWAIT);
     if (n >= 0) return static_cast<std::size_t>(n);
     // EAGAIN: the datagram that woke poll() was taken by another reader or dropped (bad
-    // checksum); wait again. TODO(perf): the timeout restarts here; good enough for a client.
+    // checksum); wait again, until the same deadline.
     if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
       ec.assign(errno, std::generic_category());
       return std::nullopt;
@@ -216,9 +217,10 @@ std::optional<std::size_t> UdpSocket::receive(std::span<std::byte> buffer,
 
 std::optional<UdpSocket::Received> UdpSocket::receive_from(std::span<std::byte> buffer,
                                                            std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     std::error_code ec;
-    bool ready = wait_readable(fd_, timeout, ec);
+    bool ready = wait_readable(fd_, deadline, ec);
     if (ec) fail("udp receive on " + describe(), ec.value());
     if (!ready) return std::nullopt;
     ::sockaddr_storage storage{};
