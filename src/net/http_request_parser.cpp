@@ -152,94 +152,96 @@ HttpParseResult HttpRequestParser::parse(std::string_view data) noexcept {
     start = at + 1;
   }
 
-  // Find the blank line that ends the head, resuming at the first line not yet known whole.
-  std::size_t line = scanned_ > start ? scanned_ : start;
-  std::size_t end = npos;
-  for (;;) {
-    std::size_t newline = find_newline(data, line);
-    if (newline == npos) break;
-    if (line > start && line_at(data, line, newline).empty()) {
-      end = newline + 1;
-      break;
-    }
-    line = newline + 1;
-  }
-
-  // Check the request line as soon as it is whole, so garbage is refused at once.
-  std::size_t first_newline = npos;
-  if (end != npos || line > start) {
-    first_newline = find_newline(data, start);
-    if (!first_line_ok_) {
+  // One pass over the lines not read yet. The request line is checked as soon as it is
+  // whole, so garbage is refused at once; a bad header line is answered once the head ends
+  // (a head over the limit gets 431 whatever it holds).
+  std::size_t pos = scanned_;
+  if (!first_line_ok_) {
+    std::size_t newline = find_newline(data, start);
+    if (newline != npos) {
       RequestLine request_line;
-      std::string_view why = parse_request_line(line_at(data, start, first_newline), request_line);
+      std::string_view why = parse_request_line(line_at(data, start, newline), request_line);
       if (!why.empty()) {
         reset();
         return invalid(400, why);
       }
       first_line_ok_ = true;
+      head_.method_size = request_line.method.size();
+      head_.target_size = request_line.target.size();
+      head_.version_minor = request_line.version_minor;
+      pos = newline + 1;
     }
   }
+  if (first_line_ok_) {
+    for (;;) {
+      std::size_t newline = find_newline(data, pos);
+      if (newline == npos) break;
+      std::string_view line = line_at(data, pos, newline);
+      pos = newline + 1;
+      if (line.empty()) return finish(data, start, pos);
+      if (head_.error_status == 0) read_header(line);
+    }
+  }
+  if (data.size() > max_head_) {
+    reset();
+    return invalid(431, "request head too large");
+  }
+  scanned_ = pos;
+  return {};
+}
 
-  if (end == npos) {
-    if (data.size() > max_head_) {
-      reset();
-      return invalid(431, "request head too large");
-    }
-    scanned_ = line;
-    return {};
+void HttpRequestParser::read_header(std::string_view header) noexcept {
+  auto fail = [this](std::string_view why) {
+    head_.error_status = 400;
+    head_.error = why;
+  };
+  if (is_ows(header.front())) return fail("obsolete line folding in header");
+  std::size_t colon = header.find(':');
+  if (colon == npos) return fail("header line without a colon");
+  std::string_view name = header.substr(0, colon);
+  if (!is_token(name)) return fail("invalid header field name");
+  std::string_view value = trim_ows(header.substr(colon + 1));
+  for (char c : value) {
+    auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) return fail("invalid character in header value");
   }
+  if (iequals(name, "connection")) {
+    for (std::string_view rest = value; !rest.empty();) {
+      std::size_t comma = rest.find(',');
+      std::string_view option = trim_ows(rest.substr(0, comma));
+      if (iequals(option, "close"))
+        head_.close = true;
+      else if (iequals(option, "keep-alive"))
+        head_.keep_alive = true;
+      rest = comma == npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  } else if (iequals(name, "content-length")) {
+    if (!parse_content_length(value, head_.content_length, head_.has_length))
+      return fail("invalid Content-Length");
+  } else if (iequals(name, "transfer-encoding")) {
+    head_.chunked = true;
+  }
+}
+
+HttpParseResult HttpRequestParser::finish(std::string_view data, std::size_t start,
+                                          std::size_t end) noexcept {
+  const Head head = head_;
   reset();  // whatever follows, the next call starts a new request
   if (end > max_head_) return invalid(431, "request head too large");
+  if (head.error_status != 0) return invalid(head.error_status, head.error);
+  if (head.chunked) return invalid(411, "Transfer-Encoding is not supported, send Content-Length");
 
-  RequestLine request_line;
-  parse_request_line(line_at(data, start, first_newline), request_line);
   HttpParseResult result;
   HttpRequest& request = result.request;
-  request.method_name = request_line.method;
-  request.target = request_line.target;
-  request.version_minor = request_line.version_minor;
+  request.method_name = data.substr(start, head.method_size);
+  request.target = data.substr(start + head.method_size + 1, head.target_size);
+  request.version_minor = head.version_minor;
   if (request.method_name == "GET")
     request.method = HttpMethod::get;
   else if (request.method_name == "HEAD")
     request.method = HttpMethod::head;
-
-  bool close = false, keep_alive = false, chunked = false, has_length = false;
-  for (std::size_t pos = first_newline + 1;;) {
-    std::size_t newline = find_newline(data, pos);  // found: the blank line is ahead
-    std::string_view header = line_at(data, pos, newline);
-    pos = newline + 1;
-    if (header.empty()) break;
-    if (is_ows(header.front())) return invalid(400, "obsolete line folding in header");
-    std::size_t colon = header.find(':');
-    if (colon == npos) return invalid(400, "header line without a colon");
-    std::string_view name = header.substr(0, colon);
-    if (!is_token(name)) return invalid(400, "invalid header field name");
-    std::string_view value = trim_ows(header.substr(colon + 1));
-    for (char c : value) {
-      auto u = static_cast<unsigned char>(c);
-      if ((u < 0x20 && c != '\t') || u == 0x7f)
-        return invalid(400, "invalid character in header value");
-    }
-    if (iequals(name, "connection")) {
-      for (std::string_view rest = value; !rest.empty();) {
-        std::size_t comma = rest.find(',');
-        std::string_view option = trim_ows(rest.substr(0, comma));
-        if (iequals(option, "close"))
-          close = true;
-        else if (iequals(option, "keep-alive"))
-          keep_alive = true;
-        rest = comma == npos ? std::string_view() : rest.substr(comma + 1);
-      }
-    } else if (iequals(name, "content-length")) {
-      if (!parse_content_length(value, request.content_length, has_length))
-        return invalid(400, "invalid Content-Length");
-    } else if (iequals(name, "transfer-encoding")) {
-      chunked = true;
-    }
-  }
-  if (chunked) return invalid(411, "Transfer-Encoding is not supported, send Content-Length");
-
-  request.keep_alive = request.version_minor >= 1 ? !close : keep_alive && !close;
+  request.content_length = head.content_length;
+  request.keep_alive = request.version_minor >= 1 ? !head.close : head.keep_alive && !head.close;
   request.head_size = end;
   result.status = HttpParseStatus::complete;
   return result;

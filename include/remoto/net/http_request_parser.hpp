@@ -62,13 +62,31 @@ class HttpRequestParser {
   void reset() noexcept {
     scanned_ = 0;
     first_line_ok_ = false;
+    head_ = {};
   }
   std::size_t max_head() const noexcept { return max_head_; }
 
  private:
+  /// What the lines read so far said; kept across calls, so each line is read once.
+  struct Head {
+    std::size_t method_size = 0;  // the request line: METHOD SP TARGET SP HTTP/1.x
+    std::size_t target_size = 0;
+    int version_minor = 1;
+    std::uint64_t content_length = 0;
+    bool has_length = false;
+    bool close = false;       // Connection: close
+    bool keep_alive = false;  // Connection: keep-alive
+    bool chunked = false;     // Transfer-Encoding
+    int error_status = 0;     // the first bad header line, answered once the head ends
+    std::string_view error;
+  };
+  void read_header(std::string_view line) noexcept;
+  HttpParseResult finish(std::string_view data, std::size_t start, std::size_t end) noexcept;
+
   std::size_t max_head_;
-  std::size_t scanned_ = 0;     // no end of head begins before this offset
-  bool first_line_ok_ = false;  // the request line was already checked
+  std::size_t scanned_ = 0;     // the header lines before this offset are read
+  bool first_line_ok_ = false;  // the request line was read and is valid
+  Head head_;
 };
 
 std::string_view to_string(HttpMethod method) noexcept;
