@@ -65,6 +65,35 @@ TEST(HttpRequestParserTest, ResumesByteByByte) {
   EXPECT_EQ(result.request.target, "/a");
 }
 
+TEST(HttpRequestParserTest, KeepsWhatHeaderLinesSaidAcrossPieces) {
+  // Each line is read once, when it is whole: what it said must survive until the head ends.
+  std::string data = "POST /p HTTP/1.1\r\nContent-Length: 5\r\nConnection: close\r\n\r\n";
+  HttpRequestParser parser;
+  for (std::size_t n = 1; n < data.size(); ++n)
+    ASSERT_EQ(parser.parse(std::string_view(data).substr(0, n)).status, HttpParseStatus::need_more)
+        << n;
+  HttpParseResult result = parser.parse(data);
+  ASSERT_EQ(result.status, HttpParseStatus::complete);
+  EXPECT_EQ(result.request.content_length, 5u);
+  EXPECT_FALSE(result.request.keep_alive);
+  EXPECT_EQ(result.request.method_name, "POST");
+  EXPECT_EQ(result.request.target, "/p");
+
+  // A bad header line seen in an earlier piece is answered once the head ends, and the next
+  // request starts clean.
+  std::string bad = "GET / HTTP/1.1\r\nNoColonHere\r\nHost: x\r\n\r\n";
+  std::size_t split = bad.find("Host");
+  EXPECT_EQ(parser.parse(std::string_view(bad).substr(0, split)).status,
+            HttpParseStatus::need_more);
+  HttpParseResult answer = parser.parse(bad);
+  EXPECT_EQ(answer.status, HttpParseStatus::invalid);
+  EXPECT_EQ(answer.error, "header line without a colon");
+  HttpParseResult next = parser.parse("GET / HTTP/1.1\r\n\r\n");
+  ASSERT_EQ(next.status, HttpParseStatus::complete);
+  EXPECT_TRUE(next.request.keep_alive);
+  EXPECT_EQ(next.request.content_length, 0u);
+}
+
 TEST(HttpRequestParserTest, HeadSizeStopsAtTheBlankLineForPipelining) {
   std::string first = "GET /1 HTTP/1.1\r\n\r\n";
   std::string data = first + "GET /2 HTTP/1.1\r\n\r\n";
