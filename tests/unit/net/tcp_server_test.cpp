@@ -268,14 +268,18 @@ TEST_P(TcpServerTest, AnswersEveryRequestOfAClientThatReadsLate) {
 TEST_P(TcpServerTest, LetsGoOfClientsThatLeaveWithRepliesUnsent) {
   TcpServer server(options(300ms), shout());
   std::uint16_t port = server.start();
-  std::string burst;  // 16 MB each way: more than the socket buffers on both sides hold
+  std::string burst;  // 16 MB a time
   for (int i = 0; i < 3'200'000; ++i) burst += "ping\n";
   for (bool reset : {true, false}) {
     LoopbackClient client(port);
     std::atomic<bool> dropped{false};
+    std::atomic<bool> stop{false};
     std::thread sender([&] {
+      // Sends until a send fails: socket buffers can grow to hold a whole burst (tcp_rmem
+      // allows 32 MB), so one burst sent whole proves nothing; the sends block once the
+      // server stops reading.
       try {
-        client.send(burst);              // blocks once the server stops reading
+        while (!stop) client.send(burst);
       } catch (const std::exception&) {  // the server dropped us (or we shut down below)
         dropped = true;
       }
@@ -293,6 +297,7 @@ TEST_P(TcpServerTest, LetsGoOfClientsThatLeaveWithRepliesUnsent) {
         std::this_thread::sleep_for(20ms);
       EXPECT_TRUE(dropped) << "a client that reads nothing was kept past the idle timeout";
     }
+    stop = true;
     ::shutdown(client.fd(), SHUT_RDWR);  // wakes the sender if it still waits
     sender.join();
   }
